@@ -1,0 +1,1 @@
+"""The provider side: the AMS HTTP API, hosted pages, notifications and console."""

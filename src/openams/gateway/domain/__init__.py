@@ -1,0 +1,1 @@
+"""Payments, refunds and captures as pure Python: states, one transition table, rules."""

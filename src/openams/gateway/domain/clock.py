@@ -1,0 +1,44 @@
+"""Time as the gateway sees it: epoch milliseconds in storage, ISO-8601 on the wire."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+Clock = Callable[[], int]
+"""Returns the current time in epoch milliseconds."""
+
+
+def system_clock() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def to_ms(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+def from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def iso(ms: int) -> str:
+    """``2026-11-22T01:30:00+00:00``: ISO-8601 with offset, to the second, as Antom writes it."""
+    return from_ms(ms).replace(microsecond=0).isoformat()
+
+
+def parse_datetime(text: str) -> datetime:
+    """ISO-8601 with an offset (``Z`` allowed), or epoch milliseconds as digits."""
+    value = text.strip()
+    if value.isdigit():
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("datetime needs a UTC offset, e.g. 2026-01-01T12:00:00+08:00")
+    return parsed
+
+
+def ms_delta(delta: timedelta) -> int:
+    return int(delta.total_seconds() * 1000)

@@ -1,0 +1,27 @@
+"""Merchants (client ids) and their public keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SANDBOX_PREFIX = "SANDBOX_"
+
+
+@dataclass(frozen=True, slots=True)
+class Merchant:
+    client_id: str
+    name: str
+    notify_url: str | None
+    created_at: int
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.client_id.startswith(SANDBOX_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class MerchantKey:
+    client_id: str
+    key_version: str
+    public_pem: str
+    created_at: int

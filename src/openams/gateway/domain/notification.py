@@ -1,0 +1,81 @@
+"""Notifications to merchants (notifyPayment, notifyCapture, notifyRefund) as outbox rows.
+
+A notification is written in the same transaction as the state change that causes it,
+then delivered at least once by the dispatcher on Antom's retry schedule.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+
+class NotifyType(StrEnum):
+    PAYMENT_RESULT = "PAYMENT_RESULT"
+    CAPTURE_RESULT = "CAPTURE_RESULT"
+    REFUND_RESULT = "REFUND_RESULT"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "PENDING"  # waiting for its next attempt
+    DELIVERED = "DELIVERED"  # the merchant acknowledged it
+    FAILED = "FAILED"  # every attempt of the schedule failed
+    NO_URL = "NO_URL"  # neither the request nor the merchant gave a notify URL
+
+
+#: Intervals before each attempt (spec §5.4): attempt 1 at once, then 2m, 10m, 10m, 1h,
+#: 2h, 6h, 15h. After the 8th failed attempt the notification is marked FAILED.
+RETRY_INTERVALS: tuple[timedelta, ...] = (
+    timedelta(0),
+    timedelta(minutes=2),
+    timedelta(minutes=10),
+    timedelta(minutes=10),
+    timedelta(hours=1),
+    timedelta(hours=2),
+    timedelta(hours=6),
+    timedelta(hours=15),
+)
+MAX_ATTEMPTS = len(RETRY_INTERVALS)
+
+
+def new_notification_id() -> str:
+    return "N" + secrets.token_hex(15)
+
+
+def delay_before_attempt(attempt_number: int) -> timedelta:
+    """The wait before attempt ``attempt_number`` (1-based) after the previous one."""
+    return RETRY_INTERVALS[attempt_number - 1]
+
+
+@dataclass(slots=True)
+class Notification:
+    notification_id: str
+    client_id: str
+    notify_type: NotifyType
+    subject_id: str  # paymentId, captureId or refundId
+    payment_id: str
+    url: str | None
+    body: dict[str, Any]
+    created_at: int
+    next_attempt_at: int
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: int = 0
+    delivered_at: int | None = None
+    last_error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryAttempt:
+    notification_id: str
+    attempt_number: int
+    attempted_at: int
+    kind: str  # "delivery", or a chaos kind: "duplicate", "dropped", "delayed"
+    http_status: int | None
+    latency_ms: int | None
+    response_excerpt: str | None
+    error: str | None
+    acknowledged: bool

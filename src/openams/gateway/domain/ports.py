@@ -1,0 +1,146 @@
+"""What the domain needs from storage. ``gateway.store`` implements these."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from openams.gateway.domain.chaos import ChaosSettings
+from openams.gateway.domain.merchant import Merchant, MerchantKey
+from openams.gateway.domain.notification import DeliveryAttempt, Notification
+from openams.gateway.domain.payment import Payment
+from openams.gateway.domain.payment_methods import PaymentMethodSpec
+from openams.gateway.domain.session import PaymentSession
+from openams.gateway.domain.transactions import Capture, Refund
+from openams.gateway.domain.vault import SavedCard
+
+
+class MerchantRepository(Protocol):
+    def get(self, client_id: str) -> Merchant | None: ...
+    def add(self, merchant: Merchant) -> None: ...
+    def update_notify_url(self, client_id: str, notify_url: str | None) -> None: ...
+    def get_key(self, client_id: str, key_version: str) -> MerchantKey | None: ...
+    def add_key(self, key: MerchantKey) -> None: ...
+    def keys(self, client_id: str) -> list[MerchantKey]: ...
+    def get_chaos(self, client_id: str) -> ChaosSettings: ...
+    def set_chaos(self, client_id: str, chaos: ChaosSettings) -> None: ...
+
+
+class PaymentRepository(Protocol):
+    def get(
+        self, client_id: str, payment_id: str, *, for_update: bool = False
+    ) -> Payment | None: ...
+
+    def get_by_request_id(
+        self, client_id: str, payment_request_id: str, *, for_update: bool = False
+    ) -> Payment | None: ...
+
+    def get_by_token(self, token: str, *, for_update: bool = False) -> Payment | None: ...
+
+    def get_by_id(self, payment_id: str, *, for_update: bool = False) -> Payment | None:
+        """Any merchant's payment: for the gateway's own jobs, never for merchant calls."""
+        ...
+
+    def add_if_absent(self, payment: Payment) -> bool:
+        """Insert unless (client_id, payment_request_id) exists; True when inserted."""
+        ...
+
+    def save(self, payment: Payment) -> None: ...
+
+    def due_payments(self, now: int, limit: int) -> list[Payment]:
+        """PROCESSING payments whose expiry has passed, oldest first, locked for this
+        transaction (rows other transactions hold are passed over)."""
+        ...
+
+    def due_for_expiry(self, now: int, limit: int) -> list[str]:
+        """Ids of PROCESSING payments whose expiry has passed, oldest first."""
+        ...
+
+    def shift_expiry(self, client_id: str, ms: int) -> int:
+        """Bring the merchant's pending expiries ``ms`` closer (sandbox advanceClock)."""
+        ...
+
+
+class SessionRepository(Protocol):
+    def get(self, session_id: str) -> PaymentSession | None:
+        """Any merchant's session by its id: for the hosted checkout page only."""
+        ...
+
+    def get_by_request_id(
+        self, client_id: str, payment_request_id: str
+    ) -> PaymentSession | None: ...
+
+    def add_if_absent(self, session: PaymentSession) -> bool: ...
+
+
+class NotificationRepository(Protocol):
+    """The outbox: rows written with the state change, delivered later."""
+
+    def add(self, notification: Notification) -> None: ...
+    def get(self, notification_id: str) -> Notification | None: ...
+    def for_payment(self, client_id: str, payment_id: str) -> list[Notification]: ...
+    def for_client(self, client_id: str | None, limit: int) -> list[Notification]: ...
+    def claim_due(self, now: int, limit: int, owner: str, lease_ms: int) -> list[Notification]: ...
+
+    def save(self, notification: Notification) -> None: ...
+    def record_attempt(self, attempt: DeliveryAttempt) -> None: ...
+    def attempts(self, notification_id: str) -> list[DeliveryAttempt]: ...
+    def shift_pending(self, client_id: str, ms: int) -> int: ...
+
+
+class CaptureRepository(Protocol):
+    def get_by_request_id(self, client_id: str, capture_request_id: str) -> Capture | None: ...
+
+    def add_if_absent(self, capture: Capture) -> bool:
+        """Insert unless (client_id, capture_request_id) exists; True when inserted."""
+        ...
+
+    def for_payment(self, client_id: str, payment_id: str) -> list[Capture]: ...
+
+
+class RefundRepository(Protocol):
+    def get(self, client_id: str, refund_id: str) -> Refund | None: ...
+    def get_by_request_id(self, client_id: str, refund_request_id: str) -> Refund | None: ...
+
+    def add_if_absent(self, refund: Refund) -> bool:
+        """Insert unless (client_id, refund_request_id) exists; True when inserted."""
+        ...
+
+    def for_payment(self, client_id: str, payment_id: str) -> list[Refund]: ...
+
+    def total_refunded(self, client_id: str, payment_id: str) -> int:
+        """Sum of the payment's successful refunds, in minor units."""
+        ...
+
+
+class CardVault(Protocol):
+    """Saved cards (``cardToken``): never the card number, never the CVV."""
+
+    def add(self, card: SavedCard) -> None: ...
+    def get(self, client_id: str, card_token: str) -> SavedCard | None: ...
+
+
+class UnitOfWork(Protocol):
+    """One database transaction. Leaving the block without ``commit()`` rolls back."""
+
+    merchants: MerchantRepository
+    payments: PaymentRepository
+    sessions: SessionRepository
+    outbox: NotificationRepository
+    captures: CaptureRepository
+    refunds: RefundRepository
+    cards: CardVault
+
+    def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, write: bool = False) -> AbstractContextManager[UnitOfWork]: ...
+
+
+class PaymentMethodCatalogue(Protocol):
+    """The payment methods the gateway offers (``gateway.methods`` holds the data)."""
+
+    def get(self, type: str) -> PaymentMethodSpec | None: ...
+
+    def consult(self, **query: Any) -> list[Any]: ...

@@ -1,0 +1,1 @@
+"""Payment-method catalogue, consult, logos and (later) the simulated acquirers."""

@@ -1,0 +1,1 @@
+"""Notification delivery: the dispatcher that drains the outbox on Antom's retry schedule."""

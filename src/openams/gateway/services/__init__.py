@@ -1,0 +1,1 @@
+"""Use cases. Each public call owns one unit of work (one database transaction)."""

@@ -1,0 +1,231 @@
+"""Use cases of the merchant console: sign-in accounts, payment lists and timelines.
+
+Actions (refund, cancel, resend, simulate, advance the clock) go through the AMS
+services themselves; this module only reads, and manages console passwords.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from openams.gateway.domain.clock import Clock
+from openams.gateway.domain.merchant import Merchant, MerchantKey
+from openams.gateway.domain.notification import DeliveryAttempt, Notification
+from openams.gateway.domain.payment import Payment
+from openams.gateway.domain.ports import UnitOfWork
+from openams.gateway.domain.transactions import Capture, Refund
+
+ADMIN = "admin"
+#: scrypt cost: 2**14 x 8 x 1 (16 MiB, about 50 ms), the stdlib's recommended minimum.
+_N, _R, _P = 2**14, 8, 1
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+def hash_password(password: str, *, n: int = _N, r: int = _R, p: int = _P) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
+    return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        found = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        )
+    except ValueError:
+        return False
+    return hmac.compare_digest(found.hex(), digest)
+
+
+class ConsoleQueries(Protocol):
+    def list_merchants(self) -> list[Merchant]: ...
+    def list_payments(
+        self,
+        client_id: str,
+        *,
+        status: str | None = None,
+        method_type: str | None = None,
+        created_from: int | None = None,
+        created_to: int | None = None,
+        search_id: str | None = None,
+        after: tuple[int, str] | None = None,
+        limit: int = PAGE_SIZE,
+    ) -> list[Payment]: ...
+    def get_password_hash(self, username: str) -> str | None: ...
+    def count_users(self) -> int: ...
+    def set_password_hash(self, username: str, password_hash: str, now: int) -> None: ...
+
+
+class ConsoleUnitOfWork(UnitOfWork, Protocol):
+    console: ConsoleQueries
+
+
+class ConsoleUnitOfWorkFactory(Protocol):
+    def __call__(self, *, write: bool = False) -> AbstractContextManager[ConsoleUnitOfWork]: ...
+
+
+@dataclass(frozen=True)
+class PaymentFilters:
+    status: str | None = None
+    method_type: str | None = None
+    created_from: int | None = None
+    created_to: int | None = None
+    search_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PaymentPage:
+    payments: list[Payment]
+    #: the keyset of the next page, or None on the last page
+    next_after: tuple[int, str] | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    notification: Notification
+    attempts: list[DeliveryAttempt]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: int
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PaymentDetail:
+    payment: Payment
+    captures: list[Capture]
+    refunds: list[Refund]
+    deliveries: list[Delivery]
+    timeline: list[TimelineEntry] = field(default_factory=list)
+
+
+@dataclass
+class ConsoleService:
+    uow: ConsoleUnitOfWorkFactory
+    clock: Clock
+
+    # ------------------------------------------------------------- accounts
+
+    def ensure_admin(self) -> str | None:
+        """Create the admin account if there is no console user yet; its new password
+        is returned (to print once), else None."""
+        with self.uow(write=True) as uow:
+            if uow.console.count_users():
+                return None
+            password = secrets.token_urlsafe(18)
+            uow.console.set_password_hash(ADMIN, hash_password(password), self.clock())
+            uow.commit()
+        return password
+
+    def set_password(self, username: str, password: str) -> None:
+        if not username or len(username) > 64:
+            raise ValueError("the username must be 1 to 64 characters")
+        if len(password) < 8:
+            raise ValueError("the password must have at least 8 characters")
+        with self.uow(write=True) as uow:
+            uow.console.set_password_hash(username, hash_password(password), self.clock())
+            uow.commit()
+
+    def verify(self, username: str, password: str) -> bool:
+        with self.uow() as uow:
+            stored = uow.console.get_password_hash(username)
+        if stored is None:
+            hash_password(password)  # same work either way: no user enumeration by timing
+            return False
+        return check_password(password, stored)
+
+    # --------------------------------------------------------------- reads
+
+    def merchants(self) -> list[Merchant]:
+        with self.uow() as uow:
+            return uow.console.list_merchants()
+
+    def keys(self, client_id: str) -> list[MerchantKey]:
+        with self.uow() as uow:
+            return uow.merchants.keys(client_id)
+
+    def payments(
+        self,
+        client_id: str,
+        filters: PaymentFilters,
+        after: tuple[int, str] | None = None,
+        limit: int = PAGE_SIZE,
+    ) -> PaymentPage:
+        limit = max(1, min(limit, MAX_PAGE_SIZE))
+        with self.uow() as uow:
+            rows = uow.console.list_payments(
+                client_id,
+                status=filters.status,
+                method_type=filters.method_type,
+                created_from=filters.created_from,
+                created_to=filters.created_to,
+                search_id=filters.search_id,
+                after=after,
+                limit=limit + 1,
+            )
+        page = rows[:limit]
+        more = len(rows) > limit
+        last = page[-1] if page else None
+        return PaymentPage(page, (last.created_at, last.payment_id) if more and last else None)
+
+    def detail(self, client_id: str, payment_id: str) -> PaymentDetail | None:
+        with self.uow() as uow:
+            payment = uow.payments.get(client_id, payment_id)
+            if payment is None:
+                return None
+            captures = uow.captures.for_payment(client_id, payment_id)
+            refunds = uow.refunds.for_payment(client_id, payment_id)
+            deliveries = [
+                Delivery(n, uow.outbox.attempts(n.notification_id))
+                for n in uow.outbox.for_payment(client_id, payment_id)
+            ]
+        return PaymentDetail(
+            payment,
+            captures,
+            refunds,
+            deliveries,
+            _timeline(payment, captures, refunds, deliveries),
+        )
+
+
+def _timeline(
+    payment: Payment, captures: list[Capture], refunds: list[Refund], deliveries: list[Delivery]
+) -> list[TimelineEntry]:
+    amount = f"{payment.amount.value} {payment.amount.currency} (minor units)"
+    entries = [TimelineEntry(payment.created_at, "created", f"created for {amount}")]
+    if payment.paid_at is not None:
+        entries.append(TimelineEntry(payment.paid_at, "paid", f"paid: {payment.status.value}"))
+    if payment.cancelled_at is not None:
+        entries.append(TimelineEntry(payment.cancelled_at, "cancelled", "cancelled"))
+    if payment.closed_at is not None:
+        reason = payment.result_code or payment.status.value
+        entries.append(TimelineEntry(payment.closed_at, "closed", f"closed: {reason}"))
+    for capture in captures:
+        at = capture.captured_at or capture.created_at
+        text = f"capture {capture.capture_id}: {capture.amount.value} {capture.status.value}"
+        entries.append(TimelineEntry(at, "capture", text))
+    for refund in refunds:
+        at = refund.refunded_at or refund.created_at
+        text = f"refund {refund.refund_id}: {refund.amount.value} {refund.status.value}"
+        entries.append(TimelineEntry(at, "refund", text))
+    for delivery in deliveries:
+        n = delivery.notification
+        entries.append(TimelineEntry(n.created_at, "notification", f"{n.notify_type.value} queued"))
+        for attempt in delivery.attempts:
+            status = attempt.http_status if attempt.http_status is not None else attempt.error
+            ack = "acknowledged" if attempt.acknowledged else "not acknowledged"
+            text = f"{n.notify_type.value} attempt {attempt.attempt_number}: {status}, {ack}"
+            entries.append(TimelineEntry(attempt.attempted_at, "delivery", text))
+    return sorted(entries, key=lambda e: e.at)

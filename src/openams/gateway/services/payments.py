@@ -1,0 +1,368 @@
+"""pay, inquiryPayment, cancel and the one path every payment takes to a final state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from openams.gateway.domain.cards import CardResult
+from openams.gateway.domain.clock import Clock, from_ms, iso
+from openams.gateway.domain.errors import DomainError, param_illegal
+from openams.gateway.domain.merchant import Merchant
+from openams.gateway.domain.payment import Fingerprint, Payment, new_payment_id, new_token
+from openams.gateway.domain.payment_methods import check_cancellable
+from openams.gateway.domain.ports import PaymentMethodCatalogue, UnitOfWork, UnitOfWorkFactory
+from openams.gateway.domain.transitions import PaymentStatus
+from openams.gateway.services.cards import CardPayments, scrub_card_data
+from openams.gateway.services.continuation import Links, continuation
+from openams.gateway.services.notifications import Notifier
+from openams.gateway.services.pay_rules import blank, validate_pay
+from openams.gateway.services.presenters import (
+    authorization_fields,
+    card_fields,
+    inquiry_body,
+    payment_ids,
+    transactions,
+)
+from openams.gateway.services.settlement import Settlement
+from openams.protocol.models import CancelRequest, InquiryPaymentRequest, PayRequest
+from openams.protocol.results import RESULT_CODES, lookup, result
+
+
+class Outcome:
+    SUCCESS = "SUCCESS"
+    FAIL = "FAIL"
+
+
+@dataclass
+class PaymentService:
+    uow: UnitOfWorkFactory
+    catalogue: PaymentMethodCatalogue
+    links: Links
+    clock: Clock
+    notifier: Notifier
+    settlement: Settlement = field(init=False)
+    cards: CardPayments = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.settlement = Settlement(self.notifier)
+        self.cards = CardPayments(self.settlement)
+
+    # ------------------------------------------------------------------ pay
+
+    def pay(self, merchant: Merchant, request: PayRequest) -> dict[str, Any]:
+        now = self.clock()
+        command = validate_pay(request, self.catalogue, now)
+        notify_url = None if blank(request.payment_notify_url) else request.payment_notify_url
+        payment = Payment(
+            payment_id=new_payment_id(now),
+            client_id=merchant.client_id,
+            payment_request_id=request.payment_request_id,
+            status=PaymentStatus.PROCESSING,
+            amount=command.money,
+            product_code=request.product_code,
+            method_type=command.method.type,
+            method_id=request.payment_method.payment_method_id or None,
+            fingerprint=command.fingerprint.encode(),
+            created_at=now,
+            expires_at=command.expires_at,
+            token=new_token(),
+            terminal_type=command.terminal_type,
+            os_type=command.os_type,
+            reference_order_id=request.order.reference_order_id or None,
+            order_description=request.order.order_description,
+            redirect_url=request.payment_redirect_url or None,
+            notify_url=notify_url,
+            settlement_currency=command.fingerprint.settlement_currency,
+            # the card number masked, the CVV left out
+            request=scrub_card_data(request.wire()),
+            is_authorization=command.is_authorization,
+            capture_mode=command.capture_mode,
+        )
+        with self.uow(write=True) as uow:
+            # Without card data a pay is new in the common case: insert first, and read
+            # only when the paymentRequestId is taken (one statement fewer per pay).
+            plain = command.card is None and command.card_token is None
+            existing = None
+            if not plain:
+                existing = uow.payments.get_by_request_id(
+                    merchant.client_id, request.payment_request_id, for_update=True
+                )
+            charge = None
+            if existing is None:
+                charge = self.cards.resolve(
+                    uow,
+                    merchant.client_id,
+                    charge=command.card,
+                    card_token=command.card_token,
+                    now_ms=now,
+                    amount_value=command.money.value,
+                )
+            if existing is None and uow.payments.add_if_absent(payment):
+                if charge is not None:
+                    self.cards.charge(uow, payment, charge, now)
+                uow.commit()
+                return self._pay_body(payment)
+            if existing is None:  # lost a race with an identical concurrent request
+                existing = uow.payments.get_by_request_id(
+                    merchant.client_id, request.payment_request_id, for_update=True
+                )
+                assert existing is not None
+            body = self._replay(uow, existing, command.fingerprint, now)
+            uow.commit()
+            return body
+
+    def _replay(
+        self, uow: UnitOfWork, payment: Payment, fingerprint: Fingerprint, now: int
+    ) -> dict[str, Any]:
+        stored = payment.fingerprint
+        if stored != fingerprint.encode():
+            original = Fingerprint.decode(stored)
+            fields = ", ".join(original.differences(fingerprint))
+            raise DomainError(
+                "REPEAT_REQ_INCONSISTENT",
+                f"paymentRequestId {payment.payment_request_id} was first used with different "
+                f"{fields}; resend the identical request or use a new paymentRequestId",
+            )
+        self._expire_if_due(uow, payment, now)
+        if payment.status is PaymentStatus.CANCELLED:
+            raise DomainError(
+                "ORDER_IS_CANCELED",
+                f"payment {payment.payment_id} was canceled; use a new paymentRequestId",
+            )
+        if payment.status is PaymentStatus.FAIL:
+            raise DomainError(
+                "ORDER_IS_CLOSED",
+                f"payment {payment.payment_id} is closed ({payment.result_code}: "
+                f"{payment.result_message}); use a new paymentRequestId",
+            )
+        return self._pay_body(payment)
+
+    def _pay_body(self, payment: Payment) -> dict[str, Any]:
+        if payment.status.wire == PaymentStatus.SUCCESS.value:
+            body = {"result": result("SUCCESS", "success"), **payment_ids(payment)}
+            if payment.paid_at is not None:
+                body["paymentTime"] = iso(payment.paid_at)
+            return {**body, **card_fields(payment), **authorization_fields(payment)}
+        if payment.status is PaymentStatus.FAIL:  # a card the issuer declined
+            outcome = result(payment.result_code or "PROCESS_FAIL", payment.result_message)
+            return {"result": outcome, **payment_ids(payment), **card_fields(payment)}
+        method = self.catalogue.get(payment.method_type)
+        assert method is not None
+        return {
+            "result": result("PAYMENT_IN_PROCESS"),
+            **payment_ids(payment),
+            **continuation(payment, method, self.links),
+            **card_fields(payment),
+        }
+
+    # --------------------------------------------------------------- lookup
+
+    @staticmethod
+    def _ref(
+        payment_id: str | None, payment_request_id: str | None
+    ) -> tuple[str | None, str | None]:
+        if blank(payment_id) and blank(payment_request_id):
+            raise param_illegal("paymentId or paymentRequestId is required")
+        return (payment_id or None), (None if not blank(payment_id) else payment_request_id)
+
+    def find(
+        self,
+        uow: UnitOfWork,
+        client_id: str,
+        payment_id: str | None,
+        payment_request_id: str | None,
+        *,
+        for_update: bool = False,
+    ) -> Payment:
+        pid, prid = self._ref(payment_id, payment_request_id)
+        if pid is not None:
+            payment = uow.payments.get(client_id, pid, for_update=for_update)
+        else:
+            assert prid is not None
+            payment = uow.payments.get_by_request_id(client_id, prid, for_update=for_update)
+        if payment is None:
+            # Another merchant's payment looks exactly like one that does not exist.
+            raise DomainError("ORDER_NOT_EXIST", f"no payment with {_describe(pid, prid)}")
+        return payment
+
+    def _expire_if_due(self, uow: UnitOfWork, payment: Payment, now: int) -> bool:
+        if not payment.is_due_to_expire(now):
+            return False
+        payment.expire(now)
+        uow.payments.save(payment)
+        self.notifier.payment_result(uow, payment)
+        return True
+
+    def expire_due(self, limit: int) -> int:
+        """Close up to ``limit`` payments whose expiry passed, each with its notification,
+        in one transaction; returns how many. Rows another sweeper holds are skipped."""
+        now = self.clock()
+        expired = 0
+        with self.uow() as uow:  # a cheap read first: no writer lock when nothing is due
+            if not uow.payments.due_for_expiry(now, 1):
+                return 0
+        with self.uow(write=True) as uow:
+            for payment in uow.payments.due_payments(now, limit):
+                if self._expire_if_due(uow, payment, now):
+                    expired += 1
+            uow.commit()
+        return expired
+
+    def lapse_authorization_if_due(self, uow: UnitOfWork, payment: Payment, now: int) -> bool:
+        """An authorization not captured within 7 days is released (no notification)."""
+        if not payment.authorization_lapsed(now):
+            return False
+        payment.expire_authorization(now)
+        uow.payments.save(payment)
+        return True
+
+    def inquiry(self, merchant: Merchant, request: InquiryPaymentRequest) -> dict[str, Any]:
+        now = self.clock()
+        with self.uow() as uow:
+            payment = self.find(
+                uow, merchant.client_id, request.payment_id, request.payment_request_id
+            )
+        if payment.is_due_to_expire(now) or payment.authorization_lapsed(now):
+            with self.uow(write=True) as uow:
+                payment = self.find(
+                    uow, merchant.client_id, payment.payment_id, None, for_update=True
+                )
+                self._expire_if_due(uow, payment, now)
+                self.lapse_authorization_if_due(uow, payment, now)
+                uow.commit()
+        with self.uow() as uow:
+            captures = uow.captures.for_payment(merchant.client_id, payment.payment_id)
+            refunds = uow.refunds.for_payment(merchant.client_id, payment.payment_id)
+        return inquiry_body(payment, transactions(captures, refunds))
+
+    # --------------------------------------------------------------- cancel
+
+    def cancel(self, merchant: Merchant, request: CancelRequest) -> dict[str, Any]:
+        now = self.clock()
+        with self.uow(write=True) as uow:
+            payment = self.find(
+                uow,
+                merchant.client_id,
+                request.payment_id,
+                request.payment_request_id,
+                for_update=True,
+            )
+            if self.lapse_authorization_if_due(uow, payment, now):
+                uow.commit()
+            if payment.result_code == "AUTH_EXPIRED":
+                raise DomainError(
+                    "AUTH_EXPIRED",
+                    f"cannot cancel: the authorization of payment {payment.payment_id} "
+                    "was not captured within 7 days and is already released",
+                )
+            if payment.status is not PaymentStatus.CANCELLED:
+                self._check_cancel_window(payment, now)
+                if payment.status is PaymentStatus.AUTHORIZED:
+                    payment.void(now)
+                else:
+                    self._check_no_refunds(uow, payment)
+                    payment.cancel(now)
+                uow.payments.save(payment)
+                uow.commit()
+        assert payment.cancelled_at is not None
+        return {
+            "result": result("SUCCESS", "success"),
+            "paymentId": payment.payment_id,
+            "paymentRequestId": payment.payment_request_id,
+            "cancelTime": iso(payment.cancelled_at),
+        }
+
+    def _check_cancel_window(self, payment: Payment, now: int) -> None:
+        if payment.status is PaymentStatus.FAIL:
+            raise DomainError(
+                "ORDER_STATUS_INVALID",
+                f"cannot cancel: payment status is FAIL ({payment.result_code}); "
+                "the buyer was not charged",
+            )
+        method = self.catalogue.get(payment.method_type)
+        assert method is not None
+        paid_at = from_ms(payment.paid_at) if payment.paid_at is not None else None
+        # A successful card payment is captured (a sale is captured at once).
+        captured = payment.status is PaymentStatus.SUCCESS
+        check_cancellable(method, paid_at=paid_at, captured=captured, now=from_ms(now))
+
+    @staticmethod
+    def _check_no_refunds(uow: UnitOfWork, payment: Payment) -> None:
+        if payment.status is not PaymentStatus.SUCCESS:
+            return
+        refunded = uow.refunds.total_refunded(payment.client_id, payment.payment_id)
+        if refunded:
+            raise DomainError(
+                "ORDER_STATUS_INVALID",
+                f"cannot cancel: payment {payment.payment_id} is partly refunded; refund the "
+                "rest instead",
+            )
+
+    # ------------------------------------------------------ final states
+
+    def complete(
+        self,
+        merchant: Merchant | None,
+        *,
+        payment_id: str | None = None,
+        payment_request_id: str | None = None,
+        token: str | None = None,
+        outcome: str,
+        result_code: str | None = None,
+        result_message: str | None = None,
+        card: CardResult | None = None,
+    ) -> dict[str, Any]:
+        """Move a payment to SUCCESS or FAIL: the one path the sandbox helper and the
+        hosted pages share. Repeating the same outcome is a no-op. ``card`` is what the
+        hosted card page kept of the buyer's card (``paymentResultInfo``)."""
+        if outcome not in (Outcome.SUCCESS, Outcome.FAIL):
+            raise param_illegal(f"outcome must be SUCCESS or FAIL, got {outcome!r}")
+        code = result_code or ("SUCCESS" if outcome == Outcome.SUCCESS else "PROCESS_FAIL")
+        if outcome == Outcome.FAIL and (
+            lookup(code).code not in RESULT_CODES or lookup(code).status.value != "F"
+        ):  # only catalogued failures reach notifications and inquiries
+            raise param_illegal(f"resultCode {code!r} is not a failure (F) result code")
+        now = self.clock()
+        with self.uow(write=True) as uow:
+            if token is not None:
+                found = uow.payments.get_by_token(token, for_update=True)
+                if found is None:
+                    raise DomainError("ORDER_NOT_EXIST", "no payment for this link")
+                payment = found
+            else:
+                assert merchant is not None
+                payment = self.find(
+                    uow, merchant.client_id, payment_id, payment_request_id, for_update=True
+                )
+            if self._expire_if_due(uow, payment, now):
+                uow.commit()
+                raise DomainError("ORDER_IS_CLOSED", "the payment expired before it was paid")
+            if payment.status.wire == outcome and (
+                outcome == Outcome.SUCCESS or payment.result_code == code
+            ):
+                return inquiry_body(payment)
+            if payment.status is not PaymentStatus.PROCESSING:
+                raise DomainError(
+                    "ORDER_STATUS_INVALID",
+                    f"cannot complete: payment status is {payment.status.value}",
+                )
+            if card is not None:
+                payment.card = card
+            else:  # a server-to-server card payment awaiting its 3-D Secure challenge
+                self.cards.complete_challenge(payment)
+            capture = None
+            if outcome == Outcome.SUCCESS:
+                self.cards.save_hosted_card(uow, payment, now)
+                capture = self.settlement.succeed(uow, payment, now)
+            else:
+                message = result_message or lookup(code).message
+                self.settlement.fail(uow, payment, now, code, message)
+            uow.commit()
+        return inquiry_body(payment, transactions([capture], []) if capture else None)
+
+
+def _describe(payment_id: str | None, payment_request_id: str | None) -> str:
+    if payment_id is not None:
+        return f"paymentId {payment_id}"
+    return f"paymentRequestId {payment_request_id}"

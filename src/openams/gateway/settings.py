@@ -1,0 +1,61 @@
+"""Gateway settings: every field can be set through an ``OPENAMS_*`` environment variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./var/openams.db"
+ONE_MIB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENAMS_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8080
+    #: Base URL buyers and merchants reach the gateway at; default http://host:port.
+    public_url: str | None = None
+    #: A PEM private key file that overrides the key the gateway keeps in its database.
+    gateway_private_key_file: Path | None = None
+    max_body_bytes: int = ONE_MIB
+    #: Refuse requests whose Request-Time is further than this from now (off when unset).
+    request_time_tolerance_seconds: int | None = None
+    #: Sandbox merchants get the signature debugger in INVALID_SIGNATURE messages.
+    signature_debugger: bool = True
+    #: Delay before a notification's first attempt; unset: 3 to 5 s at random, as Antom.
+    notify_initial_delay_ms: int | None = None
+    #: Run the notification dispatcher and expiry sweeper inside ``openams serve``.
+    run_dispatcher: bool = True
+    #: Let production (non-SANDBOX_) merchants target private or loopback notify URLs.
+    allow_private_notify_urls: bool = False
+    #: Seconds between dispatcher polls when nothing is due.
+    dispatcher_poll_seconds: float = 0.5
+    #: How long a dispatcher owns the notifications it claimed; after a crash they are
+    #: claimed again (and delivered again) once this passes.
+    notify_lease_seconds: float = 60.0
+    #: Key for the hosted pages' CSRF tokens and tickets; unset: derived from the
+    #: gateway's private key (stable across restarts and across workers).
+    cashier_secret: SecretStr | None = None
+    #: Authenticated AMS requests per second and client id, per process (off when unset).
+    rate_limit_per_second: float | None = None
+    #: Requests a client id may send at once before the rate applies; default: one
+    #: second's worth (at least 1).
+    rate_limit_burst: float | None = None
+    #: Threads per process that run AMS requests; unset: 2 on SQLite (one writer at a
+    #: time: more threads only queue), 8 on PostgreSQL.
+    api_threads: int | None = None
+    #: Log one line per HTTP request (uvicorn's access log) in ``openams serve``.
+    access_log: bool = False
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"

@@ -1,0 +1,324 @@
+"""SQL implementations of the domain's repository ports, on one connection each."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Row, Table, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from openams.gateway.domain.cards import CardResult
+from openams.gateway.domain.chaos import ChaosSettings
+from openams.gateway.domain.merchant import Merchant, MerchantKey
+from openams.gateway.domain.payment import Payment
+from openams.gateway.domain.session import PaymentSession
+from openams.gateway.domain.transitions import PaymentStatus
+from openams.gateway.store.tables import merchant_keys, merchants, payment_sessions, payments
+from openams.protocol.money import Money
+
+
+@lru_cache(maxsize=64)
+def _insert_if_absent_stmt(dialect: str, table: Table) -> Any:
+    """Built once: the values go in as parameters, so SQLAlchemy neither rebuilds the
+    statement nor walks every value to make its cache key on each insert."""
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(table).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table).on_conflict_do_nothing()
+    else:  # pragma: no cover - only the two supported databases
+        raise RuntimeError(f"unsupported database {dialect}")
+    return stmt.returning(next(iter(table.primary_key.columns)))
+
+
+def insert_if_absent(conn: Connection, table: Table, values: dict[str, Any]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True when the row was inserted.
+
+    RETURNING tells inserted from skipped on both databases (rowcount does not).
+    """
+    stmt = _insert_if_absent_stmt(conn.dialect.name, table)
+    return conn.execute(stmt, values).first() is not None
+
+
+@lru_cache(maxsize=64)
+def _payment_select(columns: tuple[str, ...], for_update: bool) -> Any:
+    """``SELECT payments WHERE column = :column AND ...``, built once per shape."""
+    stmt = select(payments).where(*(payments.c[name] == bindparam(name) for name in columns))
+    return stmt.with_for_update() if for_update else stmt
+
+
+_MERCHANT = select(merchants).where(merchants.c.client_id == bindparam("client_id"))
+_CHAOS = select(merchants.c.chaos_json).where(merchants.c.client_id == bindparam("client_id"))
+
+
+class SqlMerchantRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        # Read once per unit of work (a sweep writes one notification per payment).
+        self._chaos: dict[str, ChaosSettings] = {}
+        self._found: dict[str, Merchant] = {}
+
+    def get(self, client_id: str) -> Merchant | None:
+        found = self._found.get(client_id)
+        if found is not None:
+            return found
+        row = self._conn.execute(_MERCHANT, {"client_id": client_id}).first()
+        if row is None:
+            return None
+        found = self._found[client_id] = Merchant(
+            row.client_id, row.name, row.notify_url, row.created_at
+        )
+        return found
+
+    def add(self, merchant: Merchant) -> None:
+        self._found.pop(merchant.client_id, None)
+        self._conn.execute(
+            insert(merchants).values(
+                client_id=merchant.client_id,
+                name=merchant.name,
+                notify_url=merchant.notify_url,
+                created_at=merchant.created_at,
+            )
+        )
+
+    def update_notify_url(self, client_id: str, notify_url: str | None) -> None:
+        self._found.pop(client_id, None)
+        self._conn.execute(
+            update(merchants)
+            .where(merchants.c.client_id == client_id)
+            .values(notify_url=notify_url)
+        )
+
+    def get_key(self, client_id: str, key_version: str) -> MerchantKey | None:
+        row = self._conn.execute(
+            select(merchant_keys).where(
+                merchant_keys.c.client_id == client_id, merchant_keys.c.key_version == key_version
+            )
+        ).first()
+        return None if row is None else _key(row)
+
+    def add_key(self, key: MerchantKey) -> None:
+        self._conn.execute(
+            insert(merchant_keys).values(
+                client_id=key.client_id,
+                key_version=key.key_version,
+                public_pem=key.public_pem,
+                created_at=key.created_at,
+            )
+        )
+
+    def get_chaos(self, client_id: str) -> ChaosSettings:
+        cached = self._chaos.get(client_id)
+        if cached is None:
+            text = self._conn.execute(_CHAOS, {"client_id": client_id}).scalar()
+            cached = self._chaos[client_id] = ChaosSettings.from_json(text)
+        return cached
+
+    def set_chaos(self, client_id: str, chaos: ChaosSettings) -> None:
+        self._chaos.pop(client_id, None)
+        self._conn.execute(
+            update(merchants)
+            .where(merchants.c.client_id == client_id)
+            .values(chaos_json=chaos.to_json() if chaos.active else None)
+        )
+
+    def keys(self, client_id: str) -> list[MerchantKey]:
+        rows = self._conn.execute(
+            select(merchant_keys)
+            .where(merchant_keys.c.client_id == client_id)
+            .order_by(merchant_keys.c.created_at)
+        )
+        return [_key(row) for row in rows]
+
+
+def _key(row: Row[Any]) -> MerchantKey:
+    return MerchantKey(row.client_id, row.key_version, row.public_pem, row.created_at)
+
+
+_PAYMENT_COLUMNS = [
+    "payment_id",
+    "client_id",
+    "payment_request_id",
+    "product_code",
+    "method_type",
+    "method_id",
+    "fingerprint",
+    "terminal_type",
+    "os_type",
+    "reference_order_id",
+    "order_description",
+    "redirect_url",
+    "notify_url",
+    "settlement_currency",
+    "token",
+    "result_code",
+    "result_message",
+    "created_at",
+    "expires_at",
+    "paid_at",
+    "cancelled_at",
+    "closed_at",
+    "capture_mode",
+    "auth_expires_at",
+    "captured_at",
+]
+
+
+def _payment_values(payment: Payment) -> dict[str, Any]:
+    values = {name: getattr(payment, name) for name in _PAYMENT_COLUMNS}
+    values["status"] = payment.status.value
+    values["currency"] = payment.amount.currency
+    values["amount_value"] = payment.amount.value
+    values["request_json"] = json.dumps(payment.request, separators=(",", ":"))
+    values["is_authorization"] = int(payment.is_authorization)
+    values["card_json"] = (
+        None if payment.card is None else json.dumps(payment.card.to_dict(), separators=(",", ":"))
+    )
+    if payment.result_message:
+        values["result_message"] = payment.result_message[:256]
+    return values
+
+
+def _card(text: str | None) -> CardResult | None:
+    return CardResult.from_dict(json.loads(text)) if text else None
+
+
+def _payment(row: Row[Any]) -> Payment:
+    mapping = row._mapping
+    fields = {name: mapping[name] for name in _PAYMENT_COLUMNS}
+    return Payment(
+        status=PaymentStatus(mapping["status"]),
+        amount=Money(mapping["currency"], mapping["amount_value"]),
+        request=json.loads(mapping["request_json"]),
+        is_authorization=bool(mapping["is_authorization"]),
+        card=_card(mapping["card_json"]),
+        **fields,
+    )
+
+
+#: Built once: the new values go in as parameters (SET covers every key passed).
+_SAVE_PAYMENT = (
+    update(payments)
+    .where(payments.c.payment_id == bindparam("where_payment_id"))
+    .values(version=payments.c.version + 1)
+)
+
+
+class SqlPaymentRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def _one(self, for_update: bool, **equal: Any) -> Payment | None:
+        lock = for_update and self._conn.dialect.name == "postgresql"
+        row = self._conn.execute(_payment_select(tuple(equal), lock), equal).first()
+        return None if row is None else _payment(row)
+
+    def get(self, client_id: str, payment_id: str, *, for_update: bool = False) -> Payment | None:
+        return self._one(for_update, payment_id=payment_id, client_id=client_id)
+
+    def get_by_request_id(
+        self, client_id: str, payment_request_id: str, *, for_update: bool = False
+    ) -> Payment | None:
+        return self._one(for_update, client_id=client_id, payment_request_id=payment_request_id)
+
+    def get_by_id(self, payment_id: str, *, for_update: bool = False) -> Payment | None:
+        return self._one(for_update, payment_id=payment_id)
+
+    def get_by_token(self, token: str, *, for_update: bool = False) -> Payment | None:
+        return self._one(for_update, token=token)
+
+    def add_if_absent(self, payment: Payment) -> bool:
+        return insert_if_absent(self._conn, payments, _payment_values(payment))
+
+    def due_payments(self, now: int, limit: int) -> list[Payment]:
+        """Processing payments past their expiry, oldest first, locked (PostgreSQL: rows
+        another transaction holds are passed over): one query for a sweep's batch."""
+        stmt = (
+            select(payments)
+            .where(
+                payments.c.status == PaymentStatus.PROCESSING.value, payments.c.expires_at <= now
+            )
+            .order_by(payments.c.expires_at)
+            .limit(limit)
+        )
+        if self._conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return [_payment(row) for row in self._conn.execute(stmt)]
+
+    def due_for_expiry(self, now: int, limit: int) -> list[str]:
+        rows = self._conn.execute(
+            select(payments.c.payment_id)
+            .where(
+                payments.c.status == PaymentStatus.PROCESSING.value, payments.c.expires_at <= now
+            )
+            .order_by(payments.c.expires_at)
+            .limit(limit)
+        )
+        return [row.payment_id for row in rows]
+
+    def shift_expiry(self, client_id: str, ms: int) -> int:
+        result = self._conn.execute(
+            update(payments)
+            .where(
+                payments.c.client_id == client_id,
+                payments.c.status == PaymentStatus.PROCESSING.value,
+            )
+            .values(expires_at=payments.c.expires_at - ms)
+        )
+        return int(result.rowcount or 0)
+
+    def save(self, payment: Payment) -> None:
+        values = _payment_values(payment)
+        values["where_payment_id"] = values.pop("payment_id")
+        self._conn.execute(_SAVE_PAYMENT, values)
+
+
+def _session(row: Row[Any]) -> PaymentSession:
+    return PaymentSession(
+        session_id=row.session_id,
+        client_id=row.client_id,
+        payment_request_id=row.payment_request_id,
+        fingerprint=row.fingerprint,
+        session_data=row.session_data,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        request=json.loads(row.request_json),
+    )
+
+
+class SqlSessionRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get_by_request_id(self, client_id: str, payment_request_id: str) -> PaymentSession | None:
+        row = self._conn.execute(
+            select(payment_sessions).where(
+                payment_sessions.c.client_id == client_id,
+                payment_sessions.c.payment_request_id == payment_request_id,
+            )
+        ).first()
+        return None if row is None else _session(row)
+
+    def get(self, session_id: str) -> PaymentSession | None:
+        """Any merchant's session by its unguessable id (the hosted checkout link)."""
+        row = self._conn.execute(
+            select(payment_sessions).where(payment_sessions.c.session_id == session_id)
+        ).first()
+        return None if row is None else _session(row)
+
+    def add_if_absent(self, session: PaymentSession) -> bool:
+        return insert_if_absent(
+            self._conn,
+            payment_sessions,
+            {
+                "session_id": session.session_id,
+                "client_id": session.client_id,
+                "payment_request_id": session.payment_request_id,
+                "fingerprint": session.fingerprint,
+                "session_data": session.session_data,
+                "created_at": session.created_at,
+                "expires_at": session.expires_at,
+                "request_json": json.dumps(session.request, separators=(",", ":")),
+            },
+        )

@@ -1,0 +1,198 @@
+"""SQLAlchemy table definitions. Times are epoch milliseconds (BIGINT): portable and exact."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+gateway_keys = Table(
+    "gateway_keys",
+    metadata,
+    Column("key_version", String(16), primary_key=True),
+    Column("private_pem", Text, nullable=False),
+    Column("public_pem", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+merchants = Table(
+    "merchants",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("notify_url", String(2048)),
+    Column("created_at", BigInteger, nullable=False),
+    # Sandbox notification chaos settings (JSON); NULL when off.
+    Column("chaos_json", Text),
+)
+
+merchant_keys = Table(
+    "merchant_keys",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("key_version", String(16), primary_key=True),
+    Column("public_pem", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("payment_id", String(64), primary_key=True),
+    Column("client_id", String(64), nullable=False),
+    Column("payment_request_id", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_value", BigInteger, nullable=False),
+    Column("product_code", String(64), nullable=False),
+    Column("method_type", String(64), nullable=False),
+    Column("method_id", String(128)),
+    Column("fingerprint", String(512), nullable=False),
+    Column("terminal_type", String(16)),
+    Column("os_type", String(16)),
+    Column("reference_order_id", String(64)),
+    Column("order_description", String(256)),
+    Column("redirect_url", String(2048)),
+    Column("notify_url", String(2048)),
+    Column("settlement_currency", String(3)),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("result_code", String(64)),
+    Column("result_message", String(256)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("paid_at", BigInteger),
+    Column("cancelled_at", BigInteger),
+    Column("closed_at", BigInteger),
+    Column("request_json", Text, nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    # hosted card page: brand, BIN, last four, expiry, card token; never the number or CVV
+    Column("card_json", Text),
+    # paymentFactor.isAuthorization / captureMode; authorization and capture times
+    Column("is_authorization", Integer, nullable=False, server_default="0"),
+    Column("capture_mode", String(16)),
+    Column("auth_expires_at", BigInteger),
+    Column("captured_at", BigInteger),
+    UniqueConstraint("client_id", "payment_request_id", name="uq_payments_client_request"),
+    Index("ix_payments_client_created", "client_id", "created_at"),
+    Index("ix_payments_status_expires", "status", "expires_at"),
+)
+
+payment_sessions = Table(
+    "payment_sessions",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("client_id", String(64), nullable=False),
+    Column("payment_request_id", String(64), nullable=False),
+    Column("fingerprint", String(512), nullable=False),
+    Column("session_data", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("request_json", Text, nullable=False),
+    UniqueConstraint("client_id", "payment_request_id", name="uq_sessions_client_request"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("notification_id", String(32), primary_key=True),
+    Column("client_id", String(64), nullable=False),
+    Column("notify_type", String(32), nullable=False),
+    Column("subject_id", String(64), nullable=False),
+    Column("payment_id", String(64), nullable=False),
+    Column("url", String(2048)),
+    Column("body_json", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("next_attempt_at", BigInteger, nullable=False),
+    Column("delivered_at", BigInteger),
+    Column("last_error", String(512)),
+    Column("lease_owner", String(64)),
+    Column("lease_until", BigInteger),
+    Index("ix_notifications_due", "status", "next_attempt_at"),
+    Index("ix_notifications_payment", "client_id", "payment_id"),
+)
+
+notification_attempts = Table(
+    "notification_attempts",
+    metadata,
+    Column("attempt_id", Integer, primary_key=True, autoincrement=True),
+    Column("notification_id", String(32), nullable=False, index=True),
+    Column("attempt_number", Integer, nullable=False),
+    Column("attempted_at", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("http_status", Integer),
+    Column("latency_ms", Integer),
+    Column("response_excerpt", Text),
+    Column("error", String(512)),
+    Column("acknowledged", Integer, nullable=False),
+)
+
+captures = Table(
+    "captures",
+    metadata,
+    Column("capture_id", String(64), primary_key=True),
+    Column("client_id", String(64), nullable=False),
+    Column("payment_id", String(64), nullable=False),
+    Column("capture_request_id", String(64), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_value", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("automatic", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("captured_at", BigInteger),
+    UniqueConstraint("client_id", "capture_request_id", name="uq_captures_client_request"),
+    Index("ix_captures_payment", "client_id", "payment_id"),
+)
+
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("refund_id", String(64), primary_key=True),
+    Column("client_id", String(64), nullable=False),
+    Column("payment_id", String(64), nullable=False),
+    Column("refund_request_id", String(64), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_value", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reference_refund_id", String(64)),
+    Column("reason", String(256)),
+    Column("notify_url", String(2048)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("refunded_at", BigInteger),
+    UniqueConstraint("client_id", "refund_request_id", name="uq_refunds_client_request"),
+    Index("ix_refunds_payment", "client_id", "payment_id"),
+)
+
+# Saved cards: what a cardToken stands for. Never the card number, never the CVV.
+card_tokens = Table(
+    "card_tokens",
+    metadata,
+    Column("card_token", String(64), primary_key=True),
+    Column("client_id", String(64), nullable=False),
+    Column("card_json", Text, nullable=False),
+    Column("three_ds", Integer, nullable=False),
+    Column("decline_code", String(64)),
+    Column("decline_message", String(256)),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    # "scrypt$n$r$p$<salt hex>$<hash hex>"
+    Column("password_hash", String(512), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)

@@ -1,0 +1,74 @@
+"""The unit of work: one connection, one transaction, all repositories on it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine
+
+from openams.gateway.store.console import SqlConsoleRepository
+from openams.gateway.store.engine import WRITE_OPTION, is_sqlite
+from openams.gateway.store.notifications import SqlNotificationRepository
+from openams.gateway.store.repositories import (
+    SqlMerchantRepository,
+    SqlPaymentRepository,
+    SqlSessionRepository,
+)
+from openams.gateway.store.transactions import (
+    SqlCaptureRepository,
+    SqlCardVault,
+    SqlRefundRepository,
+)
+
+
+class SqlUnitOfWork:
+    def __init__(self, conn: Connection) -> None:
+        self.connection = conn
+        self.merchants = SqlMerchantRepository(conn)
+        self.payments = SqlPaymentRepository(conn)
+        self.sessions = SqlSessionRepository(conn)
+        self.outbox = SqlNotificationRepository(conn)
+        self.captures = SqlCaptureRepository(conn)
+        self.refunds = SqlRefundRepository(conn)
+        self.cards = SqlCardVault(conn)
+        self.console = SqlConsoleRepository(conn)
+        self._committed = False
+
+    def commit(self) -> None:
+        self.connection.commit()
+        self._committed = True
+
+
+class SqlStore:
+    """Hands out units of work. Leaving one without ``commit()`` rolls it back."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sqlite = is_sqlite(engine)
+        # SQLite has one writer at a time, and a writer that finds the lock taken sleeps
+        # in SQLite's busy handler (1 ms, 2 ms, 5 ms, ... steps). Queueing this process's
+        # writers on a lock first hands the database over as soon as it is free.
+        self._write_lock = threading.RLock()
+
+    @contextmanager
+    def __call__(self, *, write: bool = False) -> Iterator[SqlUnitOfWork]:
+        if write and self._sqlite:
+            with self._write_lock, self._unit(write=True) as uow:
+                yield uow
+        else:
+            with self._unit(write=write) as uow:
+                yield uow
+
+    @contextmanager
+    def _unit(self, *, write: bool) -> Iterator[SqlUnitOfWork]:
+        with self.engine.connect() as conn:
+            if write and self._sqlite:
+                conn = conn.execution_options(**{WRITE_OPTION: True})
+            uow = SqlUnitOfWork(conn)
+            try:
+                yield uow
+            finally:
+                if not uow._committed:
+                    conn.rollback()

@@ -1,0 +1,186 @@
+"""The AMS endpoint: one route for every API under ``/ams``, signed answers for everything.
+
+Production prefix ``/ams/api/v1/...`` and sandbox prefix ``/ams/sandbox/api/v1/...``
+reach the same handlers; ``testHelpers`` exist only under the sandbox prefix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from openams.gateway.domain.errors import DomainError
+from openams.gateway.domain.merchant import Merchant
+from openams.gateway.web.api.auth import Authenticator, authenticate
+from openams.gateway.web.api.envelope import ResponseSigner
+from openams.gateway.web.api.parsing import check_content_type, parse_json_object, parse_model
+from openams.gateway.web.api.ratelimit import RateLimiter
+from openams.protocol.results import result
+
+log = logging.getLogger("openams.gateway.api")
+
+PRODUCTION_PREFIX = "/ams/api/v1/"
+SANDBOX_PREFIX = "/ams/sandbox/api/v1/"
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+#: Threads that run AMS requests (each holds at most one database connection).
+API_THREADS = 8
+
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def shared_pool(threads: int) -> ThreadPoolExecutor:
+    """One pool per size for the whole process, made on first use: apps built one after
+    another (tests) share their threads instead of each leaving idle ones behind."""
+    with _POOLS_LOCK:
+        pool = _POOLS.get(threads)
+        if pool is None:
+            pool = _POOLS[threads] = ThreadPoolExecutor(
+                threads, thread_name_prefix=f"openams-api-{threads}"
+            )
+        return pool
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    model: type[BaseModel]
+    handler: Callable[[Merchant, Any], dict[str, Any]]
+    sandbox_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ApiConfig:
+    max_body_bytes: int
+    request_time_tolerance_seconds: int | None
+    signature_debugger: bool
+
+
+class AmsApi:
+    def __init__(
+        self,
+        operations: dict[str, Operation],
+        authenticator: Authenticator,
+        signer: ResponseSigner,
+        config: ApiConfig,
+        limiter: RateLimiter | None = None,
+        threads: int = API_THREADS,
+    ) -> None:
+        self.operations = operations
+        self.authenticator = authenticator
+        self.signer = signer
+        self.config = config
+        self.limiter = limiter
+        self.threads = threads
+        self._executor: ThreadPoolExecutor | None = None
+
+    def routes(self) -> list[Route]:
+        return [Route("/ams/{rest:path}", self.endpoint, methods=ALL_METHODS)]
+
+    async def endpoint(self, request: Request) -> Response:
+        path = request.url.path
+        client_id = request.headers.get("client-id", "").strip()
+        if request.method != "POST":
+            body = {
+                "result": result(
+                    "METHOD_NOT_SUPPORTED",
+                    f"{request.method} is not supported; every AMS API is POST",
+                )
+            }
+            return self.signer.response(path, client_id, body)
+        try:
+            raw = await self._read_body(request)
+        except BodyTooLarge:
+            body = {
+                "result": result(
+                    "PARAM_ILLEGAL", f"the body exceeds {self.config.max_body_bytes} bytes"
+                )
+            }
+            return self.signer.response(path, client_id, body)
+        headers = {k: v for k, v in request.headers.items()}
+        # Verify, handle and sign in one hop to a plain thread pool (the database calls
+        # block); loop.run_in_executor costs about half of anyio's to_thread per call.
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool(), self._answer, path, client_id, headers, raw)
+
+    def _answer(self, path: str, client_id: str, headers: dict[str, str], raw: bytes) -> Response:
+        return self.signer.response(path, client_id, self.process(path, headers, raw))
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = shared_pool(self.threads)
+        return self._executor
+
+    async def _read_body(self, request: Request) -> bytes:
+        limit = self.config.max_body_bytes
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise BodyTooLarge
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def resolve(self, path: str) -> tuple[Operation, bool]:
+        if path.startswith(SANDBOX_PREFIX):
+            name, sandbox = path[len(SANDBOX_PREFIX) :], True
+        elif path.startswith(PRODUCTION_PREFIX):
+            name, sandbox = path[len(PRODUCTION_PREFIX) :], False
+        else:
+            raise DomainError("NO_INTERFACE_DEF", f"no AMS API at {path}")
+        operation = self.operations.get(name)
+        if operation is None or (operation.sandbox_only and not sandbox):
+            raise DomainError("NO_INTERFACE_DEF", f"no AMS API at {path}")
+        return operation, sandbox
+
+    def _check_rate(self, client_id: str) -> None:
+        if self.limiter is not None and not self.limiter.allow(client_id):
+            wait = self.limiter.retry_after(client_id)
+            raise DomainError(
+                "REQUEST_TRAFFIC_EXCEED_LIMIT",
+                f"more than {self.limiter.rate:g} requests per second from {client_id}; "
+                f"retry the same request in {max(wait, 0.001):.3f} s",
+            )
+
+    def process(self, path: str, headers: dict[str, str], raw: bytes) -> dict[str, Any]:
+        try:
+            operation, _sandbox = self.resolve(path)
+            caller = authenticate(
+                headers,
+                path,
+                raw,
+                self.authenticator,
+                tolerance_seconds=self.config.request_time_tolerance_seconds,
+                debugger=self.config.signature_debugger,
+            )
+            self._check_rate(caller.merchant.client_id)
+            if operation.sandbox_only and not caller.merchant.is_sandbox:
+                raise DomainError(
+                    "ACCESS_DENIED", "test helpers are for sandbox (SANDBOX_) client ids only"
+                )
+            check_content_type(headers.get("content-type", ""))
+            model = parse_model(operation.model, parse_json_object(raw))
+            return operation.handler(caller.merchant, model)
+        except DomainError as exc:
+            return {"result": result(exc.code, exc.message)}
+        except Exception:
+            log.exception("unexpected error on %s", path)
+            return {"result": result("UNKNOWN_EXCEPTION")}

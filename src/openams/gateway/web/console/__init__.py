@@ -1,0 +1,1 @@
+"""The merchant console: sign-in, payments, keys and settings, under ``/console``."""

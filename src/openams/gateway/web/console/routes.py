@@ -1,0 +1,443 @@
+"""Routes of the merchant console. Thin: each checks the session and CSRF token, calls a
+service (never SQL), and renders an autoescaped template or redirects."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Form, Request
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from openams.gateway.domain.clock import iso
+from openams.gateway.domain.errors import DomainError
+from openams.gateway.domain.merchant import Merchant
+from openams.gateway.domain.transitions import PaymentStatus
+from openams.gateway.services.console import ADMIN, ConsoleService, PaymentFilters
+from openams.gateway.services.merchants import MerchantService
+from openams.gateway.services.payments import Outcome, PaymentService
+from openams.gateway.services.refunds import RefundService
+from openams.gateway.services.sandbox import SandboxService
+from openams.gateway.web.cashier.csrf import FIELD, Csrf
+from openams.gateway.web.console.security import LoginLimiter, Sessions
+from openams.protocol.models import Amount, CancelRequest, RefundRequest
+
+TEMPLATES = Path(__file__).with_name("templates")
+PREFIX = "/console"
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'; object-src 'none'; form-action 'self'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+Text = Annotated[str, Form()]
+OptText = Annotated[str | None, Form()]
+
+
+@dataclass
+class ConsoleServices:
+    console: ConsoleService
+    merchants: MerchantService
+    payments: PaymentService
+    refunds: RefundService
+    sandbox: SandboxService
+    gateway_public_pem: str
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["iso"] = lambda ms: "" if ms is None else iso(ms)
+    return env
+
+
+def _day_ms(text: str | None, *, end: bool = False) -> int | None:
+    """``YYYY-MM-DD`` (UTC) as epoch ms: its start, or the start of the next day."""
+    if not text:
+        return None
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    ms = int(day.timestamp() * 1000)
+    return ms + 86_400_000 if end else ms
+
+
+def _cursor(text: str | None) -> tuple[int, str] | None:
+    if not text or "." not in text:
+        return None
+    created, _, payment_id = text.partition(".")
+    return (int(created), payment_id) if created.isdigit() and payment_id else None
+
+
+class Console:
+    def __init__(self, services: ConsoleServices, csrf: Csrf, sessions: Sessions) -> None:
+        self.s = services
+        self.csrf = csrf
+        self.sessions = sessions
+        self.limiter = LoginLimiter()
+        self.env = _environment()
+        self._admin_checked = False
+
+    # ------------------------------------------------------------ helpers
+
+    def first_start(self) -> None:
+        """On the console's first use, create the admin and print its password once."""
+        if self._admin_checked:
+            return
+        password = self.s.console.ensure_admin()
+        self._admin_checked = True
+        if password is not None:
+            print(
+                f"openams console: created user {ADMIN!r} with password {password}\n"
+                "  (shown once; change it with `openams console set-password`)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        *,
+        user: str | None,
+        status: int = 200,
+        **context: Any,
+    ) -> HTMLResponse:
+        cookie, new = self.csrf.cookie_of(request)
+        scope = f"console:{user}" if user else "console-login"
+        html = self.env.get_template(template).render(
+            csrf_field=FIELD,
+            csrf_token=self.csrf.token(cookie, scope),
+            user=user,
+            notice=request.query_params.get("notice"),
+            error=request.query_params.get("error"),
+            **context,
+        )
+        response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+        if new:
+            self.csrf.set_cookie(response, cookie, secure=request.url.scheme == "https")
+        return response
+
+    def page(self, request: Request, status: int, title: str, message: str) -> HTMLResponse:
+        user = self.sessions.user(request)
+        return self.render(
+            request, "message.html", user=user, status=status, title=title, message=message
+        )
+
+    def merchant(self, client_id: str) -> Merchant | None:
+        return self.s.merchants.get(client_id)
+
+    @staticmethod
+    def redirect(url: str, **query: str) -> RedirectResponse:
+        if query:
+            url = f"{url}?{urlencode(query)}"
+        return RedirectResponse(url, status_code=303, headers=SECURITY_HEADERS)
+
+    def guard(self, request: Request, token: str | None) -> tuple[str | None, Response | None]:
+        """The signed-in user of a form post with a valid CSRF token, or the refusal."""
+        user = self.sessions.user(request)
+        if user is None:
+            return None, self.redirect(f"{PREFIX}/login")
+        if not self.csrf.valid(request, token, f"console:{user}"):
+            return None, self.page(
+                request,
+                403,
+                "Form expired",
+                "The form's security token is missing or wrong. "
+                "Go back, reload the page and try again.",
+            )
+        return user, None
+
+
+def console_router(services: ConsoleServices, csrf: Csrf, sessions: Sessions) -> APIRouter:
+    c = Console(services, csrf, sessions)
+    router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+    # ------------------------------------------------------------- sign-in
+
+    @router.get("/login")
+    def login_form(request: Request) -> Response:
+        c.first_start()
+        return c.render(request, "login.html", user=None)
+
+    @router.post("/login")
+    def login(
+        request: Request, username: Text = "", password: Text = "", csrf_token: OptText = None
+    ) -> Response:
+        ip = request.client.host if request.client else "?"
+        if not c.csrf.valid(request, csrf_token, "console-login"):
+            return c.render(
+                request,
+                "login.html",
+                user=None,
+                status=403,
+                failure="The form expired; please try again.",
+            )
+        if c.limiter.blocked(ip, username):
+            return c.render(
+                request,
+                "login.html",
+                user=None,
+                status=429,
+                failure="Too many failed sign-ins. Wait a minute and try again.",
+            )
+        if not services.console.verify(username, password):
+            c.limiter.fail(ip, username)
+            return c.render(
+                request,
+                "login.html",
+                user=None,
+                status=401,
+                failure="Wrong username or password.",
+            )
+        response = c.redirect(PREFIX)
+        sessions.start(request, response, username)
+        return response
+
+    @router.post("/logout")
+    def logout(request: Request, csrf_token: OptText = None) -> Response:
+        _user, refused = c.guard(request, csrf_token)
+        if refused is not None:
+            return refused
+        response = c.redirect(f"{PREFIX}/login")
+        sessions.end(response)
+        return response
+
+    # --------------------------------------------------------------- pages
+
+    @router.get("")
+    @router.get("/")
+    def home(request: Request) -> Response:
+        user = sessions.user(request)
+        if user is None:
+            return c.redirect(f"{PREFIX}/login")
+        return c.render(
+            request, "merchants.html", user=user, merchants=services.console.merchants()
+        )
+
+    @router.get("/m/{client_id}/payments")
+    def payments(request: Request, client_id: str) -> Response:
+        user = sessions.user(request)
+        if user is None:
+            return c.redirect(f"{PREFIX}/login")
+        merchant = c.merchant(client_id)
+        if merchant is None:
+            return c.page(request, 404, "No such merchant", f"{client_id} is not registered.")
+        q = request.query_params
+        status = q.get("status") or None
+        if status is not None and status not in PaymentStatus.__members__:
+            status = None
+        filters = PaymentFilters(
+            status=status,
+            method_type=q.get("method") or None,
+            created_from=_day_ms(q.get("from")),
+            created_to=_day_ms(q.get("to"), end=True),
+            search_id=(q.get("q") or "").strip() or None,
+        )
+        page = services.console.payments(client_id, filters, _cursor(q.get("after")))
+        next_url = None
+        if page.next_after is not None:
+            keep = {k: v for k, v in q.items() if k != "after" and v}
+            keep["after"] = f"{page.next_after[0]}.{page.next_after[1]}"
+            next_url = f"{PREFIX}/m/{quote(client_id, safe='')}/payments?{urlencode(keep)}"
+        return c.render(
+            request,
+            "payments.html",
+            user=user,
+            merchant=merchant,
+            page=page,
+            next_url=next_url,
+            statuses=list(PaymentStatus.__members__),
+            query=q,
+        )
+
+    @router.get("/m/{client_id}/payments/{payment_id}")
+    def payment(request: Request, client_id: str, payment_id: str) -> Response:
+        user = sessions.user(request)
+        if user is None:
+            return c.redirect(f"{PREFIX}/login")
+        merchant = c.merchant(client_id)
+        detail = services.console.detail(client_id, payment_id) if merchant else None
+        if merchant is None or detail is None:
+            return c.page(request, 404, "No such payment", f"{payment_id} was not found.")
+        return c.render(request, "payment.html", user=user, merchant=merchant, d=detail)
+
+    # ------------------------------------------------------------- actions
+
+    def act(request: Request, client_id: str, token: str | None, back: str, run: Any) -> Response:
+        _user, refused = c.guard(request, token)
+        if refused is not None:
+            return refused
+        merchant = c.merchant(client_id)
+        if merchant is None:
+            return c.page(request, 404, "No such merchant", f"{client_id} is not registered.")
+        try:
+            notice = run(merchant)
+        except DomainError as exc:
+            return c.redirect(back, error=f"{exc.code}: {exc.message}")
+        except ValueError as exc:
+            return c.redirect(back, error=str(exc))
+        return c.redirect(back, notice=notice)
+
+    def detail_url(client_id: str, payment_id: str) -> str:
+        return f"{PREFIX}/m/{quote(client_id, safe='')}/payments/{quote(payment_id, safe='')}"
+
+    @router.post("/m/{client_id}/payments/{payment_id}/refund")
+    def refund(
+        request: Request,
+        client_id: str,
+        payment_id: str,
+        amount: Text = "",
+        reason: OptText = None,
+        csrf_token: OptText = None,
+    ) -> Response:
+        def run(merchant: Merchant) -> str:
+            found = services.console.detail(merchant.client_id, payment_id)
+            if found is None:
+                raise DomainError("ORDER_NOT_EXIST", f"no payment with paymentId {payment_id}")
+            body = RefundRequest(
+                refund_request_id=f"console-{secrets.token_hex(12)}",
+                payment_id=payment_id,
+                refund_amount=Amount(currency=found.payment.amount.currency, value=amount.strip()),
+                refund_reason=reason or None,
+            )
+            out = services.refunds.refund(merchant, body)
+            return f"refund {out.get('refundId', '')} accepted"
+
+        return act(request, client_id, csrf_token, detail_url(client_id, payment_id), run)
+
+    @router.post("/m/{client_id}/payments/{payment_id}/cancel")
+    def cancel(
+        request: Request, client_id: str, payment_id: str, csrf_token: OptText = None
+    ) -> Response:
+        def run(merchant: Merchant) -> str:
+            services.payments.cancel(merchant, CancelRequest(payment_id=payment_id))
+            return "payment cancelled"
+
+        return act(request, client_id, csrf_token, detail_url(client_id, payment_id), run)
+
+    @router.post("/m/{client_id}/payments/{payment_id}/resend")
+    def resend(
+        request: Request, client_id: str, payment_id: str, csrf_token: OptText = None
+    ) -> Response:
+        def run(merchant: Merchant) -> str:
+            services.sandbox.resend(merchant, payment_id, None)
+            return "notification queued again"
+
+        return act(request, client_id, csrf_token, detail_url(client_id, payment_id), run)
+
+    @router.post("/m/{client_id}/payments/{payment_id}/simulate")
+    def simulate(
+        request: Request,
+        client_id: str,
+        payment_id: str,
+        outcome: Text = "",
+        csrf_token: OptText = None,
+    ) -> Response:
+        def run(merchant: Merchant) -> str:
+            if not merchant.is_sandbox:
+                raise ValueError("simulations are for sandbox merchants only")
+            if outcome not in (Outcome.SUCCESS, Outcome.FAIL):
+                raise ValueError("outcome must be SUCCESS or FAIL")
+            services.payments.complete(merchant, payment_id=payment_id, outcome=outcome)
+            return f"payment completed: {outcome}"
+
+        return act(request, client_id, csrf_token, detail_url(client_id, payment_id), run)
+
+    @router.post("/m/{client_id}/advance-clock")
+    def advance_clock(
+        request: Request, client_id: str, seconds: Text = "", csrf_token: OptText = None
+    ) -> Response:
+        def run(merchant: Merchant) -> str:
+            if not merchant.is_sandbox:
+                raise ValueError("the clock moves for sandbox merchants only")
+            if not seconds.strip().isdigit():
+                raise ValueError("seconds must be a whole number")
+            out = services.sandbox.advance_clock(merchant, int(seconds))
+            return (
+                f"advanced {out['advancedSeconds']} s: {out['pendingNotifications']} "
+                f"notifications, {out['pendingPayments']} payments moved"
+            )
+
+        return act(
+            request, client_id, csrf_token, f"{PREFIX}/m/{quote(client_id, safe='')}/payments", run
+        )
+
+    # ------------------------------------------------------ keys, settings
+
+    @router.get("/m/{client_id}/keys")
+    def keys(request: Request, client_id: str) -> Response:
+        user = sessions.user(request)
+        if user is None:
+            return c.redirect(f"{PREFIX}/login")
+        merchant = c.merchant(client_id)
+        if merchant is None:
+            return c.page(request, 404, "No such merchant", f"{client_id} is not registered.")
+        return c.render(
+            request,
+            "keys.html",
+            user=user,
+            merchant=merchant,
+            keys=services.console.keys(client_id),
+            gateway_public_pem=services.gateway_public_pem,
+        )
+
+    @router.post("/m/{client_id}/keys")
+    def add_key(
+        request: Request,
+        client_id: str,
+        key_version: Text = "",
+        public_key: Text = "",
+        csrf_token: OptText = None,
+    ) -> Response:
+        def run(merchant: Merchant) -> str:
+            version = key_version.strip()
+            if not version or len(version) > 16:
+                raise ValueError("the key version must be 1 to 16 characters")
+            services.merchants.add(merchant.client_id, public_key, key_version=version)
+            return f"key version {version} added"
+
+        return act(
+            request, client_id, csrf_token, f"{PREFIX}/m/{quote(client_id, safe='')}/keys", run
+        )
+
+    @router.get("/m/{client_id}/settings")
+    def settings(request: Request, client_id: str) -> Response:
+        user = sessions.user(request)
+        if user is None:
+            return c.redirect(f"{PREFIX}/login")
+        merchant = c.merchant(client_id)
+        if merchant is None:
+            return c.page(request, 404, "No such merchant", f"{client_id} is not registered.")
+        return c.render(request, "settings.html", user=user, merchant=merchant)
+
+    @router.post("/m/{client_id}/settings")
+    def save_settings(
+        request: Request, client_id: str, notify_url: Text = "", csrf_token: OptText = None
+    ) -> Response:
+        def run(merchant: Merchant) -> str:
+            services.merchants.set_notify_url(merchant.client_id, notify_url.strip() or None)
+            return "settings saved"
+
+        return act(
+            request, client_id, csrf_token, f"{PREFIX}/m/{quote(client_id, safe='')}/settings", run
+        )
+
+    return router

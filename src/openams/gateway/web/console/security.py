@@ -1,0 +1,84 @@
+"""Console sign-in state: a signed session cookie and a login rate limiter."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from openams.gateway.services.tickets import TicketSigner
+
+SESSION_COOKIE = "openams_console"
+SESSION_SECONDS = 12 * 3600
+_PURPOSE = "console-session"
+
+
+class Sessions:
+    """``{"u": username, "exp": epoch seconds}`` in an HMAC-signed, HttpOnly cookie."""
+
+    def __init__(self, signer: TicketSigner, *, now: Callable[[], float] = time.time) -> None:
+        self._signer = signer
+        self._now = now
+
+    def user(self, request: Request) -> str | None:
+        data = self._signer.unsign(_PURPOSE, request.cookies.get(SESSION_COOKIE))
+        if data is None:
+            return None
+        user, expires = data.get("u"), data.get("exp")
+        if not isinstance(user, str) or not isinstance(expires, int | float):
+            return None
+        return user if expires > self._now() else None
+
+    def start(self, request: Request, response: Response, user: str) -> None:
+        ticket = self._signer.sign(_PURPOSE, {"u": user, "exp": int(self._now()) + SESSION_SECONDS})
+        response.set_cookie(
+            SESSION_COOKIE,
+            ticket,
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/console",
+        )
+
+    @staticmethod
+    def end(response: Response) -> None:
+        response.delete_cookie(SESSION_COOKIE, path="/console", httponly=True, samesite="lax")
+
+
+class LoginLimiter:
+    """At most ``limit`` failed sign-ins per ``window`` seconds, per IP and per username."""
+
+    def __init__(
+        self, limit: int = 5, window: float = 60.0, *, now: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self._now = now
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        found = self._failures.setdefault(key, deque())
+        while found and found[0] <= now - self.window:
+            found.popleft()
+        return found
+
+    def blocked(self, ip: str, user: str) -> bool:
+        now = self._now()
+        with self._lock:
+            return any(
+                len(self._recent(key, now)) >= self.limit for key in (f"ip:{ip}", f"user:{user}")
+            )
+
+    def fail(self, ip: str, user: str) -> None:
+        now = self._now()
+        with self._lock:
+            if len(self._failures) > 100_000:
+                self._failures.clear()
+            for key in (f"ip:{ip}", f"user:{user}"):
+                self._recent(key, now).append(now)

@@ -1,0 +1,63 @@
+"""The shop's own SQLite tables (SQLAlchemy Core), created on start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+orders = sa.Table(
+    "shop_orders",
+    metadata,
+    sa.Column("order_id", sa.String(64), primary_key=True),  # the referenceOrderId
+    sa.Column("session_id", sa.String(64), nullable=False, index=True),
+    sa.Column("description", sa.String(256), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),  # minor units
+    sa.Column("status", sa.String(16), nullable=False),  # OPEN, PAID
+    sa.Column("paid_by", sa.String(64), nullable=True),  # the paymentRequestId that counts
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+order_lines = sa.Table(
+    "shop_order_lines",
+    metadata,
+    sa.Column("order_id", sa.String(64), sa.ForeignKey("shop_orders.order_id"), primary_key=True),
+    sa.Column("product_id", sa.String(32), primary_key=True),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("unit_price", sa.BigInteger, nullable=False),
+)
+
+payments = sa.Table(
+    "shop_payments",
+    metadata,
+    sa.Column("payment_request_id", sa.String(64), primary_key=True),
+    sa.Column("order_id", sa.String(64), sa.ForeignKey("shop_orders.order_id"), nullable=False),
+    sa.Column("payment_id", sa.String(64), nullable=True),
+    sa.Column("method", sa.String(64), nullable=False),
+    sa.Column("terminal", sa.String(8), nullable=False),
+    # PENDING, SUCCESS, FAIL, CANCELLING (extra success being cancelled), CANCELLED
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("result_code", sa.String(64), nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_inquiry_at", sa.Float, nullable=True),
+)
+
+carts = sa.Table(
+    "shop_carts",
+    metadata,
+    sa.Column("session_id", sa.String(64), primary_key=True),
+    sa.Column("product_id", sa.String(32), primary_key=True),
+    sa.Column("quantity", sa.Integer, nullable=False),
+)
+
+
+def create_engine(path: Path) -> sa.Engine:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 30}
+    )
+    metadata.create_all(engine)
+    return engine

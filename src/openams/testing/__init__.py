@@ -1,0 +1,219 @@
+"""openams.testing: a pytest plugin to test a merchant integration against a real gateway.
+
+Installed with openams (entry point ``pytest11``), so its fixtures are available in every
+pytest run once openams is installed. Nothing is started until a test asks for a fixture:
+
+``openams_gateway``
+    A gateway on SQLite in a temporary folder, served by uvicorn on 127.0.0.1 (random
+    port): :class:`SandboxGateway` (``url``, ``public_key_pem``, ``deliver_notifications()``).
+``openams_merchant``
+    A ``SANDBOX_`` merchant registered with the session's merchant key pair:
+    :class:`SandboxMerchant` (``client_id``, ``private_key_pem``, ``gateway_public_key_pem``,
+    ``base_url``) - what your application's configuration needs.
+``openams_client`` / ``openams_async_client``
+    A ready :class:`openams.sdk.Client` / :class:`openams.sdk.AsyncClient` for that merchant.
+``openams_notifications``
+    A real notification endpoint on 127.0.0.1, registered as the merchant's notify URL:
+    :class:`NotificationInbox` (``url``, ``wait_for(n, timeout)``), verifying every
+    notification with :func:`openams.sdk.verify_notification` and acknowledging it.
+``openams_settings`` / ``openams_keys``
+    The gateway settings (override this fixture to change them) and the session's key pairs.
+
+Helpers: :func:`complete_payment` and :func:`complete_payment_async` settle a sandbox
+payment as if the buyer had paid (or failed). See docs/sdk.md.
+
+This module imports only pytest and the standard library: the gateway, the sdk and uvicorn
+are imported when a fixture is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from openams.gateway.settings import Settings
+    from openams.sdk import AsyncClient, Client
+    from openams.testing._helpers import (
+        COMPLETE_PAYMENT_PATH,
+        complete_payment,
+        complete_payment_async,
+    )
+    from openams.testing._inbox import (
+        NotificationInbox,
+        NotificationWaitTimeout,
+        ReceivedNotification,
+        RejectedNotification,
+    )
+    from openams.testing._sandbox import (
+        DEFAULT_CLIENT_ID,
+        DeliveryRecord,
+        SandboxGateway,
+        SandboxKeys,
+        SandboxMerchant,
+        sandbox_settings,
+        start_gateway,
+    )
+
+__all__ = [
+    "COMPLETE_PAYMENT_PATH",
+    "DEFAULT_CLIENT_ID",
+    "DeliveryRecord",
+    "NotificationInbox",
+    "NotificationWaitTimeout",
+    "ReceivedNotification",
+    "RejectedNotification",
+    "SandboxGateway",
+    "SandboxKeys",
+    "SandboxMerchant",
+    "complete_payment",
+    "complete_payment_async",
+    "openams_async_client",
+    "openams_client",
+    "openams_gateway",
+    "openams_keys",
+    "openams_merchant",
+    "openams_notifications",
+    "openams_settings",
+    "sandbox_settings",
+    "start_gateway",
+]
+
+#: Public names imported on first use (PEP 562), so that loading the plugin stays cheap.
+_LAZY = {
+    "COMPLETE_PAYMENT_PATH": "openams.testing._helpers",
+    "complete_payment": "openams.testing._helpers",
+    "complete_payment_async": "openams.testing._helpers",
+    "NotificationInbox": "openams.testing._inbox",
+    "NotificationWaitTimeout": "openams.testing._inbox",
+    "ReceivedNotification": "openams.testing._inbox",
+    "RejectedNotification": "openams.testing._inbox",
+    "DEFAULT_CLIENT_ID": "openams.testing._sandbox",
+    "DeliveryRecord": "openams.testing._sandbox",
+    "SandboxGateway": "openams.testing._sandbox",
+    "SandboxKeys": "openams.testing._sandbox",
+    "SandboxMerchant": "openams.testing._sandbox",
+    "sandbox_settings": "openams.testing._sandbox",
+    "start_gateway": "openams.testing._sandbox",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+# ------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def openams_keys(tmp_path_factory: pytest.TempPathFactory) -> SandboxKeys:
+    """The gateway's and the merchant's RSA key pairs, generated once per session."""
+    from openams.testing._sandbox import SandboxKeys
+
+    return SandboxKeys.generate(tmp_path_factory.mktemp("openams-keys"))
+
+
+@pytest.fixture
+def openams_settings(
+    tmp_path_factory: pytest.TempPathFactory, openams_keys: SandboxKeys
+) -> Settings:
+    """Settings of the test's gateway: a fresh SQLite file, notifications due at once.
+
+    Override this fixture to change them, e.g.
+    ``sandbox_settings(tmp_path / "db.sqlite", openams_keys, request_time_tolerance_seconds=60)``.
+    """
+    from openams.testing._sandbox import sandbox_settings
+
+    folder = tmp_path_factory.mktemp("openams-gateway")
+    return sandbox_settings(folder / "openams.db", openams_keys)
+
+
+@pytest.fixture
+def openams_gateway(openams_settings: Settings) -> Iterator[SandboxGateway]:
+    """A gateway for this test, served for real on 127.0.0.1; stopped afterwards."""
+    from openams.testing._sandbox import start_gateway
+
+    gateway = start_gateway(openams_settings)
+    try:
+        yield gateway
+    finally:
+        gateway.close()
+
+
+@pytest.fixture
+def openams_merchant(openams_gateway: SandboxGateway, openams_keys: SandboxKeys) -> SandboxMerchant:
+    """A sandbox merchant registered on the test's gateway (client id
+    ``SANDBOX_OPENAMS_TEST_MERCHANT``, the session's merchant key pair)."""
+    return openams_gateway.add_merchant(openams_keys.merchant)
+
+
+@pytest.fixture
+def openams_client(openams_merchant: SandboxMerchant) -> Iterator[Client]:
+    """An :class:`openams.sdk.Client` for ``openams_merchant``; closed afterwards."""
+    client = openams_merchant.client()
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def openams_async_client(openams_merchant: SandboxMerchant) -> Iterator[AsyncClient]:
+    """An :class:`openams.sdk.AsyncClient` for ``openams_merchant``.
+
+    It keeps no connection open between requests, so it works in any event loop
+    (``asyncio.run`` in a plain test, pytest-asyncio, anyio) and needs no ``aclose()``.
+    """
+    client = openams_merchant.async_client()
+    try:
+        yield client
+    finally:
+        _close_idle_async_client(client)
+
+
+@pytest.fixture
+def openams_notifications(
+    openams_gateway: SandboxGateway, openams_merchant: SandboxMerchant
+) -> Iterator[NotificationInbox]:
+    """A real notification endpoint, registered as ``openams_merchant``'s notify URL.
+
+    Payments that name no ``paymentNotifyUrl`` notify it; or pass its ``url``. Call
+    ``wait_for(n)`` to deliver due notifications and get the typed, verified ones.
+    """
+    from openams.testing._inbox import NotificationInbox
+
+    inbox = NotificationInbox(openams_gateway, openams_merchant.client_id)
+    try:
+        openams_gateway.set_notify_url(openams_merchant.client_id, inbox.url)
+        yield inbox
+    finally:
+        inbox.close()
+
+
+def _close_idle_async_client(client: AsyncClient) -> None:
+    """Close an async client after the test, on a private event loop.
+
+    Its pool is empty (no keep-alive), so nothing in it belongs to the test's loop. Inside
+    a running loop (never the case for a plain fixture) it is left to the garbage collector.
+    """
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        return
+    loop = asyncio.new_event_loop()  # not set as the thread's current loop
+    try:
+        loop.run_until_complete(client.aclose())
+    finally:
+        loop.close()

@@ -1,0 +1,170 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, against a real gateway server.
+
+The gateway's public URL is the live server's own address, so every continuation URL a
+pay response carries (normalUrl, the QR code value, applinkUrl) opens in the browser as
+is. The merchant's site (``http://merchant.test``) is answered by Playwright itself.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
+
+from openams.gateway.app import Gateway, create_app
+from openams.gateway.settings import Settings
+from tests.live_server import live_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MERCHANT = "http://merchant.test"
+REDIRECT_URL = f"{MERCHANT}/orders/ORDER-1/result?lang=en"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+#: A phone, for the wallet simulator and the H5 pages.
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36"
+    ),
+}
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 860}}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def port() -> int:
+    return _free_port()
+
+
+@pytest.fixture
+def settings(database_url: str, gateway_key_file: Path, port: int) -> Settings:
+    """The root fixture, with the live server's address as the public URL."""
+    return Settings(
+        database_url=database_url,
+        public_url=f"http://127.0.0.1:{port}",
+        gateway_private_key_file=gateway_key_file,
+        run_dispatcher=False,
+    )
+
+
+@pytest.fixture
+def http(gateway: Gateway, port: int) -> Iterator[httpx.Client]:
+    with (
+        live_server(create_app(gateway=gateway), port=port) as url,
+        httpx.Client(base_url=url) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+def base_url(http: httpx.Client) -> str:
+    return str(http.base_url).rstrip("/")
+
+
+# Package scope, not session: Playwright's sync API keeps an asyncio loop running in this
+# thread while it is open, which other packages' asyncio tests must not find.
+@pytest.fixture(scope="package")
+def playwright() -> Iterator[Playwright]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="package")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+def _merchant_site(route: Route) -> None:
+    route.fulfill(
+        status=200,
+        content_type="text/html",
+        body="<!doctype html><title>Merchant</title><h1>Merchant result page</h1>",
+    )
+
+
+class Browsing:
+    """Contexts (a desktop, a phone) that screenshot each step into the artifacts folder."""
+
+    def __init__(self, browser: Browser, folder: Path) -> None:
+        self.browser = browser
+        self.folder = folder
+        self.contexts: list[BrowserContext] = []
+        self.count = 0
+        self.dialogs: list[str] = []
+
+    def context(self, **options: Any) -> BrowserContext:
+        context = self.browser.new_context(**options)
+        context.route(re.compile(r"^https?://merchant\.test/"), _merchant_site)
+        context.set_default_timeout(15_000)
+        self.contexts.append(context)
+        return context
+
+    def page(self, device: dict[str, Any] | None = None, **options: Any) -> Page:
+        page = self.context(**{**(device or DESKTOP), **options}).new_page()
+        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+        return page
+
+    def phone(self, **options: Any) -> Page:
+        return self.page(PHONE, **options)
+
+    def shot(self, page: Page, name: str) -> Path:
+        self.count += 1
+        path = self.folder / f"{self.count:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def browsing(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Browsing]:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    folder = SCREENSHOTS / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    session = Browsing(browser, folder)
+    yield session
+    session.close()
+
+
+def decode_qr(image: Image.Image) -> list[str]:
+    import zxingcpp
+
+    return [result.text for result in zxingcpp.read_barcodes(image)]
+
+
+@pytest.fixture
+def qr_decoder() -> Callable[[Image.Image], list[str]]:
+    return decode_qr

@@ -1,0 +1,45 @@
+"""Console fixtures: a signed-in browser-like client on the live gateway."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from openams.gateway.app import Gateway
+
+PASSWORD = "correct horse battery"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+def sign_in(
+    client: httpx.Client, username: str = "admin", password: str = PASSWORD
+) -> httpx.Response:
+    token = csrf_of(client.get("/console/login").text)
+    return client.post(
+        "/console/login",
+        data={"username": username, "password": password, "csrf_token": token},
+    )
+
+
+@pytest.fixture
+def console_user(gateway: Gateway) -> str:
+    gateway.console.set_password("admin", PASSWORD)
+    return "admin"
+
+
+@pytest.fixture
+def console(http: httpx.Client, console_user: str) -> Iterator[httpx.Client]:
+    """A second client on the same server (its own cookies), signed in as admin."""
+    with httpx.Client(base_url=str(http.base_url)) as client:
+        reply = sign_in(client)
+        assert reply.status_code == 303, reply.text
+        yield client

@@ -1,0 +1,146 @@
+"""The console in headless Chromium (Debian's /usr/bin/chromium): sign in, each page,
+each action. Screenshots go to test-artifacts/screenshots/console/, and to docs/img/
+when OPENAMS_DOC_SCREENSHOTS=1.
+
+The Playwright driver is module-scoped and closed at the module's end: while it runs
+it keeps an asyncio loop alive, which later ``asyncio.run`` tests must not meet.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from openams.gateway.app import Gateway
+from tests.ams_client import AmsClient
+from tests.console.conftest import PASSWORD
+from tests.gateway.integration.payloads import pay_body
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-artifacts" / "screenshots" / "console"
+BASE = "/console/m/SANDBOX_TEST_MERCHANT"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium")
+    with sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, http: httpx.Client, console_user: str) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=str(http.base_url), viewport={"width": 1280, "height": 860}
+    )
+    try:
+        context.set_default_timeout(10_000)
+        opened = context.new_page()
+        opened.goto("/console/login")
+        opened.get_by_label("Username").fill("admin")
+        opened.get_by_label("Password").fill(PASSWORD)
+        opened.get_by_role("button", name="Sign in").click()
+        expect(opened.get_by_role("heading", name="Merchants")).to_be_visible()
+        yield opened
+    finally:
+        context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"console-{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("OPENAMS_DOC_SCREENSHOTS") == "1":
+        shutil.copy(path, ROOT / "docs" / "img" / path.name)
+
+
+def test_sign_in_page_and_wrong_password(
+    browser: Browser, http: httpx.Client, console_user: str
+) -> None:
+    context = browser.new_context(base_url=str(http.base_url))
+    try:
+        login = context.new_page()
+        login.goto("/console/login")
+        shot(login, "login")
+        login.get_by_label("Password").fill("wrong password")
+        login.get_by_role("button", name="Sign in").click()
+        expect(login.get_by_role("alert")).to_have_text("Wrong username or password.")
+    finally:
+        context.close()
+
+
+def test_pages_and_actions(page: Page, ams: AmsClient, gateway: Gateway) -> None:
+    for n in range(3):
+        ams.call("payments/pay", pay_body(value=str(100 * (n + 1))))
+    body = pay_body(value="1234")
+    payment_id = str(ams.call("payments/pay", body).body["paymentId"])
+    page.reload()
+    shot(page, "merchants")
+
+    page.get_by_role("link", name="SANDBOX_TEST_MERCHANT").first.click()
+    expect(page.get_by_role("heading", name="Payments")).to_be_visible()
+    expect(page.get_by_test_id("payments").get_by_role("row")).to_have_count(5)
+    shot(page, "payments")
+    page.get_by_label("Id").fill(str(body["paymentRequestId"]))
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_test_id("payments").get_by_role("row")).to_have_count(2)
+
+    page.get_by_role("link", name=payment_id).click()
+    expect(page.get_by_test_id("status")).to_have_text("PROCESSING")
+    page.get_by_role("button", name="Simulate success").click()
+    expect(page.get_by_role("status")).to_have_text("payment completed: SUCCESS")
+    expect(page.get_by_test_id("status")).to_have_text("SUCCESS")
+
+    page.get_by_label("Refund amount (minor units)").fill("234")
+    page.get_by_role("button", name="Refund").click()
+    expect(page.get_by_role("status")).to_contain_text("accepted")
+    expect(page.get_by_test_id("timeline")).to_contain_text(": 234 SUCCESS")
+
+    page.get_by_role("button", name="Resend notification").click()
+    expect(page.get_by_role("status")).to_have_text("notification queued again")
+    shot(page, "payment")
+
+    page.get_by_role("button", name="Cancel payment").click()
+    expect(page.get_by_role("alert")).to_contain_text("cannot cancel")
+
+    page.get_by_role("link", name="Payments").click()
+    page.get_by_label("Advance by").fill("900")
+    page.get_by_role("button", name="Advance clock").click()
+    expect(page.get_by_role("status")).to_contain_text("advanced 900 s")
+
+    page.get_by_role("link", name="Keys").click()
+    expect(page.get_by_test_id("gateway-key")).to_contain_text("BEGIN PUBLIC KEY")
+    shot(page, "keys")
+
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_label("Default notify URL").fill("https://shop.example/notify")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_have_text("settings saved")
+    shot(page, "settings")
+    merchant = gateway.merchants.get("SANDBOX_TEST_MERCHANT")
+    assert merchant is not None and merchant.notify_url == "https://shop.example/notify"
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

@@ -1,0 +1,109 @@
+"""Sign-in: first-start admin, sessions, CSRF, rate limit, sign-out."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from openams.gateway.app import Gateway
+from openams.gateway.services.console import check_password, hash_password
+from tests.console.conftest import PASSWORD, csrf_of, sign_in
+
+
+def test_password_hash_is_salted_scrypt() -> None:
+    one, two = hash_password("secret-pw"), hash_password("secret-pw")
+    assert one != two and one.startswith("scrypt$")
+    assert check_password("secret-pw", one)
+    assert not check_password("other-pw", one)
+    assert not check_password("secret-pw", "garbage")
+
+
+def test_first_start_creates_admin_with_printed_password(
+    http: httpx.Client, gateway: Gateway, capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert http.get("/console/login").status_code == 200
+    err = capfd.readouterr().err
+    assert "created user 'admin' with password " in err
+    password = err.split("with password ")[1].split()[0]
+    assert gateway.console.verify("admin", password)
+    # printed once: a second start finds the user
+    assert gateway.console.ensure_admin() is None
+    assert http.get("/console/login").status_code == 200
+    assert "with password" not in capfd.readouterr().err
+    http.cookies.clear()
+    assert sign_in(http, password=password).status_code == 303
+
+
+def test_pages_need_a_session(http: httpx.Client, console_user: str) -> None:
+    for path in ("/console", "/console/m/X/payments", "/console/m/X/keys", "/console/m/X/settings"):
+        reply = http.get(path)
+        assert reply.status_code == 303
+        assert reply.headers["location"] == "/console/login"
+
+
+def test_sign_in_sets_a_signed_httponly_lax_cookie(http: httpx.Client, console_user: str) -> None:
+    reply = sign_in(http)
+    assert reply.status_code == 303
+    cookie = next(
+        v for k, v in reply.headers.multi_items() if k == "set-cookie" and "openams_console=" in v
+    )
+    lowered = cookie.lower()
+    assert "httponly" in lowered and "samesite=lax" in lowered and "path=/console" in lowered
+    assert http.get("/console").status_code == 200
+    # a forged or altered cookie is no session
+    value = http.cookies["openams_console"]
+    http.cookies.set("openams_console", value[:-2] + ("AA" if value[-2:] != "AA" else "BB"))
+    assert http.get("/console").status_code == 303
+
+
+def test_wrong_password_is_refused(http: httpx.Client, console_user: str) -> None:
+    reply = sign_in(http, password="wrong password")
+    assert reply.status_code == 401
+    assert "Wrong username or password" in reply.text
+    assert "openams_console" not in http.cookies
+
+
+def test_login_without_csrf_token_is_refused(http: httpx.Client, console_user: str) -> None:
+    http.get("/console/login")
+    reply = http.post("/console/login", data={"username": "admin", "password": PASSWORD})
+    assert reply.status_code == 403
+    reply = http.post(
+        "/console/login", data={"username": "admin", "password": PASSWORD, "csrf_token": "x"}
+    )
+    assert reply.status_code == 403
+
+
+def test_login_is_rate_limited_per_user(http: httpx.Client, console_user: str) -> None:
+    for _ in range(5):
+        assert sign_in(http, password="nope nope").status_code == 401
+    # even the right password waits now
+    assert sign_in(http).status_code == 429
+
+
+def test_login_is_rate_limited_per_ip(http: httpx.Client, console_user: str) -> None:
+    for n in range(5):
+        assert sign_in(http, username=f"user{n}", password="nope nope").status_code == 401
+    assert sign_in(http, username="someone-else", password="x").status_code == 429
+
+
+def test_sign_out_needs_csrf_and_ends_the_session(console: httpx.Client) -> None:
+    assert console.post("/console/logout", data={}).status_code == 403
+    token = csrf_of(console.get("/console").text)
+    reply = console.post("/console/logout", data={"csrf_token": token})
+    assert reply.status_code == 303
+    assert console.get("/console").status_code == 303
+
+
+def test_set_password_cli(gateway: Gateway, settings: object) -> None:
+    from click.testing import CliRunner
+
+    from openams.cli import main
+
+    url = gateway.settings.database_url
+    result = CliRunner().invoke(
+        main,
+        ["console", "set-password", "--database-url", url, "--username", "ops"],
+        input="a-new-password\na-new-password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert gateway.console.verify("ops", "a-new-password")

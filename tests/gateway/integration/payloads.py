@@ -1,0 +1,41 @@
+"""Request bodies shaped like the seeds' samples, with fresh ids."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+
+def new_id(prefix: str = "PR") -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:20]}"
+
+
+def pay_body(
+    *,
+    request_id: str | None = None,
+    method: str = "ALIPAY_HK",
+    currency: str = "HKD",
+    value: str = "100",
+    terminal: str = "WEB",
+    os_type: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    env: dict[str, Any] = {"terminalType": terminal, "clientIp": "114.121.121.01"}
+    if os_type:
+        env["osType"] = os_type
+    body: dict[str, Any] = {
+        "paymentNotifyUrl": "http://www.yourNotifyUrl.com",
+        "paymentRequestId": request_id or new_id(),
+        "env": env,
+        "paymentAmount": {"currency": currency, "value": value},
+        "productCode": "CASHIER_PAYMENT",
+        "paymentRedirectUrl": "http://www.yourRedirectUrl.com",
+        "paymentMethod": {"paymentMethodType": method},
+        "order": {
+            "orderAmount": {"currency": currency, "value": value},
+            "referenceOrderId": new_id("ORDER"),
+            "orderDescription": "antom test order",
+        },
+    }
+    body.update(extra)
+    return body

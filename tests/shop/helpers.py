@@ -1,0 +1,33 @@
+"""Driving the shop's pages over HTTP as a browser would (cookies, CSRF tokens)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
+    assert match, html
+    return match.group(1)
+
+
+def place_order(browser: httpx.Client, product: str = "tea") -> str:
+    """Add a product, check out; returns the order id (the referenceOrderId)."""
+    csrf = csrf_of(browser.get("/").text)
+    added = browser.post("/cart/add", data={"product_id": product, "csrf": csrf})
+    assert added.status_code == 303
+    placed = browser.post("/checkout", data={"csrf": csrf})
+    assert placed.status_code == 303, placed.text
+    match = re.fullmatch(r"/orders/([A-Za-z0-9]+)/checkout", placed.headers["location"])
+    assert match
+    return match.group(1)
+
+
+def start_payment(browser: httpx.Client, order_id: str, method: str = "ALIPAY_HK") -> str:
+    """POST the pay form; returns the Location the shop redirects the buyer to."""
+    csrf = csrf_of(browser.get(f"/orders/{order_id}/checkout").text)
+    paid = browser.post(f"/orders/{order_id}/pay", data={"method": method, "csrf": csrf})
+    assert paid.status_code == 303, paid.text
+    return str(paid.headers["location"])
