@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from openams.gateway.domain.clock import iso
+from openams.gateway.domain.fx import SettlementBook, SettlementKind, TransactionSettlement
 from openams.gateway.domain.payment import Payment
 from openams.gateway.domain.transactions import (
     Capture,
@@ -60,8 +61,14 @@ def capture_body(capture: Capture) -> dict[str, Any]:
     return body
 
 
-def refund_body(refund: Refund) -> dict[str, Any]:
-    """The refund fields of the refund response and of notifyRefund (spec §3.4, §5.2)."""
+def settlement_fields(settlement: TransactionSettlement | None) -> dict[str, Any]:
+    """``grossSettlementAmount`` and ``settlementQuote`` of a locked settlement (or none)."""
+    return {} if settlement is None else settlement.wire()
+
+
+def refund_body(refund: Refund, settlement: TransactionSettlement | None = None) -> dict[str, Any]:
+    """The refund fields of the refund response, inquiryRefund and notifyRefund (spec
+    §3.4, §3.5, §5.2); ``settlement`` is the refund's at the payment's locked quote."""
     body: dict[str, Any] = {
         "refundRequestId": refund.refund_request_id,
         "refundId": refund.refund_id,
@@ -70,6 +77,7 @@ def refund_body(refund: Refund) -> dict[str, Any]:
     }
     if refund.refunded_at is not None and refund.status is TransactionStatus.SUCCESS:
         body["refundTime"] = iso(refund.refunded_at)
+    body.update(settlement_fields(settlement))
     return body
 
 
@@ -80,6 +88,7 @@ def _transaction(
     status: TransactionStatus,
     amount: dict[str, str],
     at: int,
+    settlement: TransactionSettlement | None = None,
 ) -> dict[str, Any]:
     outcome = result("SUCCESS", "success") if status is TransactionStatus.SUCCESS else None
     row: dict[str, Any] = {
@@ -92,11 +101,16 @@ def _transaction(
     }
     if outcome is not None:
         row["transactionResult"] = outcome
+    row.update(settlement_fields(settlement))
     return row
 
 
-def transactions(captures: list[Capture], refunds: list[Refund]) -> list[dict[str, Any]]:
-    """inquiryPayment ``transactions``: captures and refunds, oldest first."""
+def transactions(
+    captures: list[Capture], refunds: list[Refund], book: SettlementBook | None = None
+) -> list[dict[str, Any]]:
+    """inquiryPayment ``transactions``: captures and refunds, oldest first, each with its
+    settlement at the payment's locked quote when ``book`` has one."""
+    book = book or SettlementBook()
     rows = [
         (
             c.captured_at or c.created_at,
@@ -107,6 +121,7 @@ def transactions(captures: list[Capture], refunds: list[Refund]) -> list[dict[st
                 c.status,
                 c.amount.wire(),
                 c.captured_at or c.created_at,
+                book.find(SettlementKind.CAPTURE, c.capture_id),
             ),
         )
         for c in captures
@@ -120,6 +135,7 @@ def transactions(captures: list[Capture], refunds: list[Refund]) -> list[dict[st
                 r.status,
                 r.amount.wire(),
                 r.refunded_at or r.created_at,
+                book.find(SettlementKind.REFUND, r.refund_id),
             ),
         )
         for r in refunds
@@ -128,9 +144,12 @@ def transactions(captures: list[Capture], refunds: list[Refund]) -> list[dict[st
 
 
 def inquiry_body(
-    payment: Payment, transactions: list[dict[str, Any]] | None = None
+    payment: Payment,
+    transactions: list[dict[str, Any]] | None = None,
+    book: SettlementBook | None = None,
 ) -> dict[str, Any]:
-    """inquiryPayment; ``transactions`` (captures, refunds) is left out when there are none."""
+    """inquiryPayment; ``transactions`` (captures, refunds) is left out when there are none,
+    ``grossSettlementAmount`` and ``settlementQuote`` when no quote was locked."""
     code, message = payment_result_code(payment)
     body: dict[str, Any] = {
         "result": result("SUCCESS", "success"),
@@ -144,6 +163,8 @@ def inquiry_body(
         body["paymentTime"] = iso(payment.paid_at)
     body.update(card_fields(payment))
     body.update(authorization_fields(payment))
+    if book is not None and payment.status.wire == PaymentStatus.SUCCESS.value:
+        body.update(settlement_fields(book.find(SettlementKind.PAYMENT, payment.payment_id)))
     if transactions:
         body["transactions"] = transactions
     return body

@@ -6,6 +6,11 @@ PostgreSQL; SQLite writers are serialised by ``BEGIN IMMEDIATE``) before it adds
 what is already refunded, so refunds sent at the same moment can never together exceed
 the captured amount. A refund and its REFUND_RESULT notification (to
 ``refundNotifyUrl``, else the merchant's default URL) are written in one transaction.
+
+A refund of a payment with a locked settlement quote settles at that same quote (its
+``grossSettlementAmount`` and ``settlementQuote`` are in the response, inquiryRefund
+and notifyRefund); the refund that completes the payment takes what is left of the
+payment's gross settlement amount, so a fully refunded payment nets to zero.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 from openams.gateway.domain.clock import Clock, from_ms
 from openams.gateway.domain.errors import DomainError, param_illegal
+from openams.gateway.domain.fx import SettlementKind, TransactionSettlement
 from openams.gateway.domain.merchant import Merchant
 from openams.gateway.domain.notification import NotifyType
 from openams.gateway.domain.payment import Payment
@@ -30,18 +36,21 @@ from openams.gateway.domain.transitions import PaymentStatus
 from openams.gateway.services.notifications import Notifier
 from openams.gateway.services.pay_rules import blank, parse_money
 from openams.gateway.services.presenters import refund_body
+from openams.gateway.services.settlement import settle_follow_up
 from openams.protocol.models import InquiryRefundRequest, RefundRequest
 from openams.protocol.money import Money
 from openams.protocol.results import result
 
 
-def refund_notification_body(refund: Refund) -> dict[str, Any]:
+def refund_notification_body(
+    refund: Refund, settlement: TransactionSettlement | None = None
+) -> dict[str, Any]:
     """notifyRefund (spec §5.2)."""
     return {
         "notifyType": NotifyType.REFUND_RESULT.value,
         "result": result("SUCCESS", "success"),
         "refundStatus": refund.status.value,
-        **refund_body(refund),
+        **refund_body(refund, settlement),
     }
 
 
@@ -68,7 +77,7 @@ class RefundService:
         with self.uow(write=True) as uow:
             existing = uow.refunds.get_by_request_id(client_id, request_id)
             if existing is not None:
-                return _replay(existing, request.payment_id, amount)
+                return _replay(uow, existing, request.payment_id, amount)
             payment = uow.payments.get(client_id, request.payment_id, for_update=True)
             if payment is None:
                 raise DomainError(
@@ -77,8 +86,8 @@ class RefundService:
             # Under the payment's lock: an identical request may have just finished.
             existing = uow.refunds.get_by_request_id(client_id, request_id)
             if existing is not None:
-                return _replay(existing, request.payment_id, amount)
-            self._check(uow, payment, amount, now)
+                return _replay(uow, existing, request.payment_id, amount)
+            refunded_before = self._check(uow, payment, amount, now)
             refund = Refund(
                 refund_id=new_refund_id(now),
                 client_id=client_id,
@@ -96,7 +105,16 @@ class RefundService:
                 # the same refundRequestId, for another payment, won a race
                 raced = uow.refunds.get_by_request_id(client_id, request_id)
                 assert raced is not None
-                return _replay(raced, request.payment_id, amount)
+                return _replay(uow, raced, request.payment_id, amount)
+            settlement = settle_follow_up(
+                uow,
+                payment,
+                SettlementKind.REFUND,
+                refund.refund_id,
+                amount,
+                now,
+                moved_before=refunded_before,
+            )
             self.notifier.enqueue(
                 uow,
                 client_id=client_id,
@@ -104,12 +122,13 @@ class RefundService:
                 subject_id=refund.refund_id,
                 payment_id=payment.payment_id,
                 url=notify_url,
-                body=refund_notification_body(refund),
+                body=refund_notification_body(refund, settlement),
             )
             uow.commit()
-        return {"result": result("SUCCESS", "success"), **refund_body(refund)}
+        return {"result": result("SUCCESS", "success"), **refund_body(refund, settlement)}
 
-    def _check(self, uow: UnitOfWork, payment: Payment, amount: Money, now: int) -> None:
+    def _check(self, uow: UnitOfWork, payment: Payment, amount: Money, now: int) -> int:
+        """Refuse a refund the payment cannot take; returns what was refunded before."""
         if payment.status is PaymentStatus.AUTHORIZED:
             raise DomainError(
                 "ORDER_STATUS_INVALID",
@@ -128,6 +147,7 @@ class RefundService:
         )
         refunded = uow.refunds.total_refunded(payment.client_id, payment.payment_id)
         check_refund_amount(payment.amount, captured=captured, refunded=refunded, requested=amount)
+        return refunded
 
     # -------------------------------------------------------- inquiryRefund
 
@@ -145,17 +165,23 @@ class RefundService:
                     merchant.client_id, request.refund_request_id
                 )
                 described = f"refundRequestId {request.refund_request_id}"
+            settlement = None
+            if refund is not None:
+                settlement = uow.settlements.get(
+                    merchant.client_id, SettlementKind.REFUND, refund.refund_id
+                )
         if refund is None:
             # Another merchant's refund looks exactly like one that does not exist.
             raise DomainError("ORDER_NOT_EXIST", f"no refund with {described}")
-        body = {"result": result("SUCCESS", "success"), **refund_body(refund)}
+        body = {"result": result("SUCCESS", "success"), **refund_body(refund, settlement)}
         body.pop("paymentId")
         body["refundStatus"] = refund.status.value
         return body
 
 
-def _replay(refund: Refund, payment_id: str, amount: Money) -> dict[str, Any]:
+def _replay(uow: UnitOfWork, refund: Refund, payment_id: str, amount: Money) -> dict[str, Any]:
     problem = refund.repeat_problem(payment_id, amount)
     if problem is not None:
         raise problem
-    return {"result": result("SUCCESS", "success"), **refund_body(refund)}
+    settlement = uow.settlements.get(refund.client_id, SettlementKind.REFUND, refund.refund_id)
+    return {"result": result("SUCCESS", "success"), **refund_body(refund, settlement)}
