@@ -15,24 +15,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from openams.gateway.app import Gateway
+from openams.protocol.keys import generate_key_pair
 from tests.ams_client import AmsClient
+from tests.chromium import chromium_browser
 from tests.console.conftest import PASSWORD
 from tests.gateway.integration.payloads import pay_body
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots" / "console"
 BASE = "/console/m/SANDBOX_TEST_MERCHANT"
@@ -40,14 +31,8 @@ BASE = "/console/m/SANDBOX_TEST_MERCHANT"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium")
-    with sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium_browser() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -132,7 +117,6 @@ def test_pages_and_actions(page: Page, ams: AmsClient, gateway: Gateway) -> None
 
     page.get_by_role("link", name="Keys").click()
     expect(page.get_by_test_id("gateway-key")).to_contain_text("BEGIN PUBLIC KEY")
-    shot(page, "keys")
 
     page.get_by_role("link", name="Settings").click()
     page.get_by_label("Default notify URL").fill("https://shop.example/notify")
@@ -144,3 +128,32 @@ def test_pages_and_actions(page: Page, ams: AmsClient, gateway: Gateway) -> None
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_key_rotation(page: Page, gateway: Gateway, merchant: str) -> None:
+    new = generate_key_pair()
+    page.goto(f"{BASE}/keys")
+    page.get_by_label("Key version").fill("2")
+    page.get_by_label("Public key (PEM or base64)").fill(new.public_pem)
+    page.get_by_role("button", name="Add key").click()
+    expect(page.get_by_role("status")).to_have_text("key version 2 added")
+    expect(page.get_by_test_id("key-status-1")).to_have_text("active")
+    expect(page.get_by_test_id("key-status-2")).to_have_text("valid")
+
+    page.get_by_role("button", name="Make key version 2 active").click()
+    expect(page.get_by_role("status")).to_have_text("key version 2 is now the active one")
+    expect(page.get_by_test_id("key-status-2")).to_have_text("active")
+
+    page.get_by_role("link", name="Retire key version 1").click()
+    expect(page.get_by_role("heading", name="Retire key version 1?")).to_be_visible()
+    shot(page, "key-retire")
+    page.get_by_role("link", name="Keep it").click()
+    expect(page.get_by_test_id("key-status-1")).to_have_text("valid")
+
+    page.get_by_role("link", name="Retire key version 1").click()
+    page.get_by_role("button", name="Retire key version 1").click()
+    expect(page.get_by_role("status")).to_contain_text("key version 1 retired")
+    expect(page.get_by_test_id("key-status-1")).to_contain_text("retired")
+    expect(page.get_by_role("link", name="Retire key version 1")).to_have_count(0)
+    shot(page, "keys")
+    assert [s.status for s in gateway.console.keys(merchant)] == ["retired", "active"]

@@ -230,3 +230,22 @@ def test_production_merchant_cannot_simulate(console: httpx.Client, gateway: Gat
         ),
     )
     assert "sandbox merchants only" in text
+
+
+def test_action_outcomes_are_signed_flash_messages_shown_once(
+    console: httpx.Client, ams: AmsClient
+) -> None:
+    payment_id = pay(ams)
+    page = f"{BASE}/payments/{payment_id}"
+    reply = post(console, page, f"{page}/cancel")
+    assert reply.headers["location"] == page  # the message is not in the URL
+    cookie = next(v for k, v in reply.headers.multi_items() if k == "set-cookie")
+    assert "openams_console_flash=" in cookie and "httponly" in cookie.lower()
+    assert 'role="status">payment cancelled<' in console.get(page).text
+    assert "payment cancelled" not in console.get(page).text  # once
+
+    # a crafted link or cookie cannot put words on the page
+    spoofed = console.get(page, params={"notice": "call +1 555 0100", "error": "pay here"})
+    assert "555 0100" not in spoofed.text and "pay here" not in spoofed.text
+    console.cookies.set("openams_console_flash", "eyJrIjoibm90aWNlIn0.forged", path="/console")
+    assert 'role="status"' not in console.get(page).text

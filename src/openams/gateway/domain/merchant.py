@@ -25,3 +25,11 @@ class MerchantKey:
     key_version: str
     public_pem: str
     created_at: int
+    #: when made the merchant's active version (None: never made active)
+    activated_at: int | None = None
+    #: when retired; a retired version no longer verifies requests
+    retired_at: int | None = None
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None

@@ -19,6 +19,7 @@ from openams.gateway.domain.notification import DeliveryAttempt, Notification
 from openams.gateway.domain.payment import Payment
 from openams.gateway.domain.ports import UnitOfWork
 from openams.gateway.domain.transactions import Capture, Refund
+from openams.gateway.services.merchants import active_version
 
 ADMIN = "admin"
 #: scrypt cost: 2**14 x 8 x 1 (16 MiB, about 50 ms), the stdlib's recommended minimum.
@@ -63,6 +64,7 @@ class ConsoleQueries(Protocol):
     def get_password_hash(self, username: str) -> str | None: ...
     def count_users(self) -> int: ...
     def set_password_hash(self, username: str, password_hash: str, now: int) -> None: ...
+    def add_user_if_absent(self, username: str, password_hash: str, now: int) -> bool: ...
 
 
 class ConsoleUnitOfWork(UnitOfWork, Protocol):
@@ -103,6 +105,13 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class KeyState:
+    key: MerchantKey
+    #: "active" (the version the merchant signs with), "valid" or "retired"
+    status: str
+
+
+@dataclass(frozen=True)
 class PaymentDetail:
     payment: Payment
     captures: list[Capture]
@@ -120,14 +129,22 @@ class ConsoleService:
 
     def ensure_admin(self) -> str | None:
         """Create the admin account if there is no console user yet; its new password
-        is returned (to print once), else None."""
+        is returned (to print once), else None.
+
+        Race-safe: of several processes starting on one database, the insert of only one
+        goes in (``ON CONFLICT DO NOTHING``), and only that one gets a password back.
+        """
+        with self.uow() as uow:
+            if uow.console.count_users():
+                return None
+        password = secrets.token_urlsafe(18)  # 144 random bits
+        password_hash = hash_password(password)
         with self.uow(write=True) as uow:
             if uow.console.count_users():
                 return None
-            password = secrets.token_urlsafe(18)
-            uow.console.set_password_hash(ADMIN, hash_password(password), self.clock())
+            created = uow.console.add_user_if_absent(ADMIN, password_hash, self.clock())
             uow.commit()
-        return password
+        return password if created else None
 
     def set_password(self, username: str, password: str) -> None:
         if not username or len(username) > 64:
@@ -152,9 +169,19 @@ class ConsoleService:
         with self.uow() as uow:
             return uow.console.list_merchants()
 
-    def keys(self, client_id: str) -> list[MerchantKey]:
+    def keys(self, client_id: str) -> list[KeyState]:
         with self.uow() as uow:
-            return uow.merchants.keys(client_id)
+            keys = uow.merchants.keys(client_id)
+        active = active_version(keys)
+        return [
+            KeyState(
+                k, "retired" if k.retired else "active" if k.key_version == active else "valid"
+            )
+            for k in keys
+        ]
+
+    def key(self, client_id: str, key_version: str) -> KeyState | None:
+        return next((k for k in self.keys(client_id) if k.key.key_version == key_version), None)
 
     def payments(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from openams.gateway.domain.clock import Clock
 from openams.gateway.domain.errors import DomainError, param_illegal
 from openams.gateway.domain.merchant import Merchant, MerchantKey
-from openams.gateway.domain.ports import UnitOfWorkFactory
+from openams.gateway.domain.ports import UnitOfWork, UnitOfWorkFactory
 from openams.protocol.keys import KeyFormatError, load_public_key, public_key_pem
 
 
@@ -21,9 +21,19 @@ def _parse_public_key(pem: str) -> rsa.RSAPublicKey:
 
 
 #: How long an authenticated merchant and key are reused without reading the database.
-#: Keys are only ever added (every version stays valid), so a cached entry cannot let in
-#: a key that was taken away; a new key version is read at once (it is not cached yet).
+#: Retiring a version drops it from this process's cache at once; another gateway
+#: process may still accept it until its entry is this old. A new key version is read
+#: at once (it is not cached yet).
 AUTH_CACHE_SECONDS = 5.0
+
+
+def active_version(keys: list[MerchantKey]) -> str | None:
+    """The merchant's active key version: of the versions not retired, the one made
+    active last. None when no version is active."""
+    live = [k for k in keys if not k.retired and k.activated_at is not None]
+    if not live:
+        return None
+    return max(live, key=lambda k: (k.activated_at or 0, k.created_at)).key_version
 
 
 @dataclass
@@ -46,8 +56,10 @@ class MerchantService:
     ) -> Merchant:
         """Register a merchant, or add a key version to an existing one.
 
-        Older key versions stay valid. Re-adding an existing version with the same key
-        is a no-op; with a different key it is refused (rotate to a new version instead).
+        Older key versions stay valid (until retired). A merchant's first version is
+        made active; later ones wait to be activated (``activate_key``). Re-adding an
+        existing version with the same key is a no-op; with a different key, or when
+        that version was retired, it is refused (add the key under a new version).
         """
         if not client_id or len(client_id) > 64:
             raise param_illegal("client id must be 1 to 64 characters")
@@ -66,7 +78,15 @@ class MerchantService:
                 merchant = Merchant(client_id, merchant.name, notify_url, merchant.created_at)
             existing = uow.merchants.get_key(client_id, key_version)
             if existing is None:
-                uow.merchants.add_key(MerchantKey(client_id, key_version, pem, now))
+                first = active_version(uow.merchants.keys(client_id)) is None
+                key = MerchantKey(client_id, key_version, pem, now, now if first else None)
+                uow.merchants.add_key(key)
+            elif existing.retired:
+                raise DomainError(
+                    "PARAM_ILLEGAL",
+                    f"key version {key_version} of {client_id} was retired; "
+                    "add the key under a new version",
+                )
             elif existing.public_pem != pem:
                 raise DomainError(
                     "PARAM_ILLEGAL",
@@ -75,6 +95,41 @@ class MerchantService:
                 )
             uow.commit()
         return merchant
+
+    def activate_key(self, client_id: str, key_version: str) -> None:
+        """Make a (not retired) version the merchant's active one."""
+        with self.uow(write=True) as uow:
+            key = self._live_key(uow, client_id, key_version)
+            uow.merchants.update_key(replace(key, activated_at=self.clock()))
+            uow.commit()
+
+    def retire_key(self, client_id: str, key_version: str) -> None:
+        """Retire a version: requests signed with it are refused from now on
+        (KEY_NOT_FOUND). The active version cannot be retired; activate another first."""
+        with self.uow(write=True) as uow:
+            key = self._live_key(uow, client_id, key_version)
+            if active_version(uow.merchants.keys(client_id)) == key_version:
+                raise DomainError(
+                    "PARAM_ILLEGAL",
+                    f"key version {key_version} is the active one; "
+                    "make another version active before retiring it",
+                )
+            uow.merchants.update_key(replace(key, retired_at=self.clock()))
+            uow.commit()
+        self._auth_cache.pop((client_id, key_version), None)
+
+    @staticmethod
+    def _live_key(uow: UnitOfWork, client_id: str, key_version: str) -> MerchantKey:
+        key = uow.merchants.get_key(client_id, key_version)
+        if key is None:
+            raise DomainError(
+                "KEY_NOT_FOUND", f"no public key with keyVersion {key_version} for {client_id}"
+            )
+        if key.retired:
+            raise DomainError(
+                "PARAM_ILLEGAL", f"key version {key_version} of {client_id} is already retired"
+            )
+        return key
 
     def set_notify_url(self, client_id: str, notify_url: str | None) -> None:
         """The merchant's default notify URL, used when a request names none."""
@@ -110,6 +165,10 @@ class MerchantService:
         if key is None:
             raise DomainError(
                 "KEY_NOT_FOUND", f"no public key with keyVersion {key_version} for {client_id}"
+            )
+        if key.retired:
+            raise DomainError(
+                "KEY_NOT_FOUND", f"keyVersion {key_version} of {client_id} was retired"
             )
         return merchant, _parse_public_key(key.public_pem)
 

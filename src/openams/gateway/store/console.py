@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, func, insert, or_, select, update
 
 from openams.gateway.domain.merchant import Merchant
 from openams.gateway.domain.payment import Payment
-from openams.gateway.store.repositories import _payment
+from openams.gateway.store.repositories import _payment, insert_if_absent
 from openams.gateway.store.tables import console_users, merchants, payments
 
 
@@ -95,7 +95,16 @@ class SqlConsoleRepository:
         return None if value is None else str(value)
 
     def count_users(self) -> int:
-        return len(self._conn.execute(select(console_users.c.username)).all())
+        return int(self._conn.execute(select(func.count()).select_from(console_users)).scalar_one())
+
+    def add_user_if_absent(self, username: str, password_hash: str, now: int) -> bool:
+        values = {
+            "username": username,
+            "password_hash": password_hash,
+            "created_at": now,
+            "updated_at": now,
+        }
+        return insert_if_absent(self._conn, console_users, values)
 
     def set_password_hash(self, username: str, password_hash: str, now: int) -> None:
         values = {"password_hash": password_hash, "updated_at": now}

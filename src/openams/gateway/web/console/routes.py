@@ -4,7 +4,6 @@ service (never SQL), and renders an autoescaped template or redirects."""
 from __future__ import annotations
 
 import secrets
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +18,7 @@ from openams.gateway.domain.clock import iso
 from openams.gateway.domain.errors import DomainError
 from openams.gateway.domain.merchant import Merchant
 from openams.gateway.domain.transitions import PaymentStatus
-from openams.gateway.services.console import ADMIN, ConsoleService, PaymentFilters
+from openams.gateway.services.console import ConsoleService, PaymentFilters
 from openams.gateway.services.merchants import MerchantService
 from openams.gateway.services.payments import Outcome, PaymentService
 from openams.gateway.services.refunds import RefundService
@@ -93,23 +92,8 @@ class Console:
         self.sessions = sessions
         self.limiter = LoginLimiter()
         self.env = _environment()
-        self._admin_checked = False
 
     # ------------------------------------------------------------ helpers
-
-    def first_start(self) -> None:
-        """On the console's first use, create the admin and print its password once."""
-        if self._admin_checked:
-            return
-        password = self.s.console.ensure_admin()
-        self._admin_checked = True
-        if password is not None:
-            print(
-                f"openams console: created user {ADMIN!r} with password {password}\n"
-                "  (shown once; change it with `openams console set-password`)",
-                file=sys.stderr,
-                flush=True,
-            )
 
     def render(
         self,
@@ -122,15 +106,17 @@ class Console:
     ) -> HTMLResponse:
         cookie, new = self.csrf.cookie_of(request)
         scope = f"console:{user}" if user else "console-login"
+        kind, text = self.sessions.flashed(request) or ("", "")
         html = self.env.get_template(template).render(
             csrf_field=FIELD,
             csrf_token=self.csrf.token(cookie, scope),
             user=user,
-            notice=request.query_params.get("notice"),
-            error=request.query_params.get("error"),
+            notice=text if kind == "notice" else None,
+            error=text if kind == "error" else None,
             **context,
         )
         response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+        self.sessions.clear_flash(request, response)
         if new:
             self.csrf.set_cookie(response, cookie, secure=request.url.scheme == "https")
         return response
@@ -144,11 +130,28 @@ class Console:
     def merchant(self, client_id: str) -> Merchant | None:
         return self.s.merchants.get(client_id)
 
+    def signed_in_view(self, request: Request, client_id: str) -> tuple[str, Merchant] | Response:
+        """The signed-in user and the merchant page they asked for, or the answer instead:
+        a redirect to the sign-in page, or a 404 page for an unknown merchant."""
+        user = self.sessions.user(request)
+        if user is None:
+            return self.redirect(f"{PREFIX}/login")
+        merchant = self.merchant(client_id)
+        if merchant is None:
+            return self.page(request, 404, "No such merchant", f"{client_id} is not registered.")
+        return user, merchant
+
     @staticmethod
     def redirect(url: str, **query: str) -> RedirectResponse:
         if query:
             url = f"{url}?{urlencode(query)}"
         return RedirectResponse(url, status_code=303, headers=SECURITY_HEADERS)
+
+    def flash_redirect(self, request: Request, url: str, kind: str, text: str) -> Response:
+        """Back to ``url``, which shows ``text`` once (a signed flash cookie)."""
+        response = self.redirect(url)
+        self.sessions.flash(request, response, kind, text)
+        return response
 
     def guard(self, request: Request, token: str | None) -> tuple[str | None, Response | None]:
         """The signed-in user of a form post with a valid CSRF token, or the refusal."""
@@ -174,7 +177,6 @@ def console_router(services: ConsoleServices, csrf: Csrf, sessions: Sessions) ->
 
     @router.get("/login")
     def login_form(request: Request) -> Response:
-        c.first_start()
         return c.render(request, "login.html", user=None)
 
     @router.post("/login")
@@ -234,12 +236,10 @@ def console_router(services: ConsoleServices, csrf: Csrf, sessions: Sessions) ->
 
     @router.get("/m/{client_id}/payments")
     def payments(request: Request, client_id: str) -> Response:
-        user = sessions.user(request)
-        if user is None:
-            return c.redirect(f"{PREFIX}/login")
-        merchant = c.merchant(client_id)
-        if merchant is None:
-            return c.page(request, 404, "No such merchant", f"{client_id} is not registered.")
+        seen = c.signed_in_view(request, client_id)
+        if isinstance(seen, Response):
+            return seen
+        user, merchant = seen
         q = request.query_params
         status = q.get("status") or None
         if status is not None and status not in PaymentStatus.__members__:
@@ -291,10 +291,10 @@ def console_router(services: ConsoleServices, csrf: Csrf, sessions: Sessions) ->
         try:
             notice = run(merchant)
         except DomainError as exc:
-            return c.redirect(back, error=f"{exc.code}: {exc.message}")
+            return c.flash_redirect(request, back, "error", f"{exc.code}: {exc.message}")
         except ValueError as exc:
-            return c.redirect(back, error=str(exc))
-        return c.redirect(back, notice=notice)
+            return c.flash_redirect(request, back, "error", str(exc))
+        return c.flash_redirect(request, back, "notice", notice)
 
     def detail_url(client_id: str, payment_id: str) -> str:
         return f"{PREFIX}/m/{quote(client_id, safe='')}/payments/{quote(payment_id, safe='')}"
@@ -384,12 +384,10 @@ def console_router(services: ConsoleServices, csrf: Csrf, sessions: Sessions) ->
 
     @router.get("/m/{client_id}/keys")
     def keys(request: Request, client_id: str) -> Response:
-        user = sessions.user(request)
-        if user is None:
-            return c.redirect(f"{PREFIX}/login")
-        merchant = c.merchant(client_id)
-        if merchant is None:
-            return c.page(request, 404, "No such merchant", f"{client_id} is not registered.")
+        seen = c.signed_in_view(request, client_id)
+        if isinstance(seen, Response):
+            return seen
+        user, merchant = seen
         return c.render(
             request,
             "keys.html",
@@ -418,14 +416,57 @@ def console_router(services: ConsoleServices, csrf: Csrf, sessions: Sessions) ->
             request, client_id, csrf_token, f"{PREFIX}/m/{quote(client_id, safe='')}/keys", run
         )
 
-    @router.get("/m/{client_id}/settings")
-    def settings(request: Request, client_id: str) -> Response:
+    def keys_url(client_id: str) -> str:
+        return f"{PREFIX}/m/{quote(client_id, safe='')}/keys"
+
+    @router.post("/m/{client_id}/keys/activate")
+    def activate_key(
+        request: Request, client_id: str, key_version: Text = "", csrf_token: OptText = None
+    ) -> Response:
+        def run(merchant: Merchant) -> str:
+            services.merchants.activate_key(merchant.client_id, key_version)
+            return f"key version {key_version} is now the active one"
+
+        return act(request, client_id, csrf_token, keys_url(client_id), run)
+
+    @router.get("/m/{client_id}/keys/retire")
+    def confirm_retire(request: Request, client_id: str, version: str = "") -> Response:
         user = sessions.user(request)
         if user is None:
             return c.redirect(f"{PREFIX}/login")
         merchant = c.merchant(client_id)
-        if merchant is None:
-            return c.page(request, 404, "No such merchant", f"{client_id} is not registered.")
+        state = services.console.key(client_id, version) if merchant else None
+        if merchant is None or state is None or state.status == "retired":
+            return c.page(request, 404, "No such key", f"No key version {version} to retire.")
+        active = next((k for k in services.console.keys(client_id) if k.status == "active"), None)
+        return c.render(
+            request, "retire.html", user=user, merchant=merchant, state=state, active=active
+        )
+
+    @router.post("/m/{client_id}/keys/retire")
+    def retire_key(
+        request: Request,
+        client_id: str,
+        key_version: Text = "",
+        confirm: OptText = None,
+        csrf_token: OptText = None,
+    ) -> Response:
+        def run(merchant: Merchant) -> str:
+            if confirm != key_version:
+                raise ValueError("retiring a key needs the confirmation page; nothing changed")
+            services.merchants.retire_key(merchant.client_id, key_version)
+            return (
+                f"key version {key_version} retired: requests signed with it now get KEY_NOT_FOUND"
+            )
+
+        return act(request, client_id, csrf_token, keys_url(client_id), run)
+
+    @router.get("/m/{client_id}/settings")
+    def settings(request: Request, client_id: str) -> Response:
+        seen = c.signed_in_view(request, client_id)
+        if isinstance(seen, Response):
+            return seen
+        user, merchant = seen
         return c.render(request, "settings.html", user=user, merchant=merchant)
 
     @router.post("/m/{client_id}/settings")

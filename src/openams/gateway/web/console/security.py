@@ -1,4 +1,5 @@
-"""Console sign-in state: a signed session cookie and a login rate limiter."""
+"""Console sign-in state: a signed session cookie, signed flash messages, and a login
+rate limiter."""
 
 from __future__ import annotations
 
@@ -15,10 +16,16 @@ from openams.gateway.services.tickets import TicketSigner
 SESSION_COOKIE = "openams_console"
 SESSION_SECONDS = 12 * 3600
 _PURPOSE = "console-session"
+FLASH_COOKIE = "openams_console_flash"
+FLASH_SECONDS = 60
+FLASH_MAX_CHARS = 500
+FLASH_KINDS = ("notice", "error")
+_FLASH_PURPOSE = "console-flash"
 
 
 class Sessions:
-    """``{"u": username, "exp": epoch seconds}`` in an HMAC-signed, HttpOnly cookie."""
+    """``{"u": username, "exp": epoch seconds}`` in an HMAC-signed, HttpOnly cookie; and
+    the one-shot flash message of the last action, in another."""
 
     def __init__(self, signer: TicketSigner, *, now: Callable[[], float] = time.time) -> None:
         self._signer = signer
@@ -48,6 +55,37 @@ class Sessions:
     @staticmethod
     def end(response: Response) -> None:
         response.delete_cookie(SESSION_COOKIE, path="/console", httponly=True, samesite="lax")
+
+    # A flash message is the outcome of an action, shown once on the page the action
+    # redirects to. It travels in a signed cookie, not in the URL, so a crafted link
+    # cannot put words in the console's mouth.
+
+    def flash(self, request: Request, response: Response, kind: str, text: str) -> None:
+        data = {"k": kind, "t": text[:FLASH_MAX_CHARS], "exp": int(self._now()) + FLASH_SECONDS}
+        response.set_cookie(
+            FLASH_COOKIE,
+            self._signer.sign(_FLASH_PURPOSE, data),
+            max_age=FLASH_SECONDS,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/console",
+        )
+
+    def flashed(self, request: Request) -> tuple[str, str] | None:
+        """The pending (kind, text) message, if its cookie is present, signed and fresh."""
+        data = self._signer.unsign(_FLASH_PURPOSE, request.cookies.get(FLASH_COOKIE))
+        if data is None:
+            return None
+        kind, text, expires = data.get("k"), data.get("t"), data.get("exp")
+        if kind not in FLASH_KINDS or not isinstance(text, str):
+            return None
+        return (kind, text) if isinstance(expires, int) and expires > self._now() else None
+
+    @staticmethod
+    def clear_flash(request: Request, response: Response) -> None:
+        if FLASH_COOKIE in request.cookies:
+            response.delete_cookie(FLASH_COOKIE, path="/console", httponly=True, samesite="lax")
 
 
 class LoginLimiter:
