@@ -17,23 +17,13 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
 
 from openams.gateway.app import Gateway, create_app
 from openams.gateway.settings import Settings
+from tests.chromium import launch, playwright_driver
 from tests.live_server import live_server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MERCHANT = "http://merchant.test"
 REDIRECT_URL = f"{MERCHANT}/orders/ORDER-1/result?lang=en"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -91,15 +81,13 @@ def base_url(http: httpx.Client) -> str:
 # thread while it is open, which other packages' asyncio tests must not find.
 @pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    with sync_playwright() as driver:
+    with playwright_driver() as driver:
         yield driver
 
 
 @pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    browser = launch(playwright)
     yield browser
     browser.close()
 

@@ -24,7 +24,8 @@ from openams.gateway.app import build_gateway, create_app
 from openams.gateway.settings import Settings
 from openams.protocol.keys import generate_key_pair
 from tests.ams_client import AmsClient
-from tests.cashier.conftest import CHROMIUM, CHROMIUM_ARGS, REDIRECT_URL, _free_port
+from tests.cashier.conftest import REDIRECT_URL, _free_port
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.gateway.integration.payloads import new_id, pay_body
 from tests.live_server import live_server
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -35,35 +36,52 @@ class RunningShop:
         )
 
 
+ShopStarter = Callable[..., RunningShop]
+
+
 @pytest.fixture
-def running_shop(
+def start_shop(
     tmp_path: Path,
     openams_gateway: SandboxGateway,
     openams_merchant: SandboxMerchant,
     openams_keys: SandboxKeys,
-) -> Iterator[RunningShop]:
+) -> Iterator[ShopStarter]:
+    """Start a shop on uvicorn with ``ShopSettings`` overrides (one per test, at most)."""
     keys = tmp_path / "shop-keys"
     keys.mkdir()
     (keys / "private_key.pem").write_text(openams_keys.merchant.private_pem)
     (keys / "gateway_public_key.pem").write_text(openams_gateway.public_key_pem)
-    sock = bind_local()
-    settings = ShopSettings(
-        _env_prefix="OPENAMS_SHOP_TESTING_UNUSED_",
-        gateway_url=openams_gateway.url,
-        client_id=openams_merchant.client_id,
-        private_key_file=keys / "private_key.pem",
-        gateway_public_key_file=keys / "gateway_public_key.pem",
-        public_url=socket_url(sock),
-        database_path=tmp_path / "shop.db",
-        secret="test-secret",
-        poll_interval_seconds=0.0,
-    )
-    app = create_shop_app(settings, background_poll=False)
-    server = LiveServer(app, sock, name="openams-shop").start()
-    openams_gateway.set_notify_url(openams_merchant.client_id, settings.notify_url)
+    started: list[tuple[LiveServer, Shop]] = []
+
+    def start(**overrides: Any) -> RunningShop:
+        sock = bind_local()
+        values: dict[str, Any] = {
+            "gateway_url": openams_gateway.url,
+            "client_id": openams_merchant.client_id,
+            "private_key_file": keys / "private_key.pem",
+            "gateway_public_key_file": keys / "gateway_public_key.pem",
+            "public_url": socket_url(sock),
+            "database_path": tmp_path / "shop.db",
+            "secret": "test-secret",
+            "poll_interval_seconds": 0.0,
+            **overrides,
+        }
+        settings = ShopSettings(_env_prefix="OPENAMS_SHOP_TESTING_UNUSED_", **values)
+        app = create_shop_app(settings, background_poll=False)
+        server = LiveServer(app, sock, name="openams-shop").start()
+        started.append((server, app.state.shop))
+        openams_gateway.set_notify_url(openams_merchant.client_id, settings.notify_url)
+        return RunningShop(server.url, settings, openams_gateway, openams_merchant, app.state.shop)
+
     try:
-        yield RunningShop(server.url, settings, openams_gateway, openams_merchant, app.state.shop)
+        yield start
     finally:
-        server.stop()
-        app.state.shop.client.close()
-        app.state.shop.engine.dispose()
+        for server, shop in started:
+            server.stop()
+            shop.client.close()
+            shop.engine.dispose()
+
+
+@pytest.fixture
+def running_shop(start_shop: ShopStarter) -> RunningShop:
+    return start_shop()

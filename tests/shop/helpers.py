@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 import httpx
+import sqlalchemy as sa
+
+from openams.gateway.store.tables import payments as gateway_payments
+from openams.testing import SandboxGateway
 
 
 def csrf_of(html: str) -> str:
@@ -31,3 +37,29 @@ def start_payment(browser: httpx.Client, order_id: str, method: str = "ALIPAY_HK
     paid = browser.post(f"/orders/{order_id}/pay", data={"method": method, "csrf": csrf})
     assert paid.status_code == 303, paid.text
     return str(paid.headers["location"])
+
+
+def add_to_cart(browser: httpx.Client, product: str, quantity: int = 1) -> None:
+    csrf = csrf_of(browser.get("/").text)
+    added = browser.post(
+        "/cart/add", data={"product_id": product, "csrf": csrf, "quantity": quantity}
+    )
+    assert added.status_code == 303, added.text
+
+
+def pay_form(browser: httpx.Client, order_id: str, method: str) -> httpx.Response:
+    """POST the pay form as is (no assumption about the answer)."""
+    csrf = csrf_of(browser.get(f"/orders/{order_id}/checkout").text)
+    return browser.post(f"/orders/{order_id}/pay", data={"method": method, "csrf": csrf})
+
+
+def stored_pay_request(gateway: SandboxGateway, payment_request_id: str) -> dict[str, Any]:
+    """The pay request body the gateway stored for this paymentRequestId."""
+    with gateway.gateway.engine.connect() as db:
+        stored = db.execute(
+            sa.select(gateway_payments.c.request_json).where(
+                gateway_payments.c.payment_request_id == payment_request_id
+            )
+        ).scalar_one()
+    body: dict[str, Any] = json.loads(stored)
+    return body

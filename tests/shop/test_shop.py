@@ -99,6 +99,7 @@ def test_notification_marks_the_order_paid(running_shop: RunningShop) -> None:
         assert deliveries[-1].url == running_shop.settings.notify_url
         after = order_status(browser, order_id)
     assert after["status"] == "PAID" and after["paidBy"] == request_id
+    assert after["paidVia"] == "notification"
 
 
 def _signed_notification(
@@ -158,6 +159,7 @@ def test_without_notifications_inquiry_polling_marks_the_order_paid(
         # No deliver_notifications(): every notification is "dropped".
         status = order_status(browser, order_id)
     assert status["status"] == "PAID" and status["paidBy"] == request_id
+    assert status["paidVia"] == "inquiry" and payments(status)[0]["source"] == "inquiry"
     assert not [d for d in running_shop.gateway.deliveries if d.acknowledged]
 
 

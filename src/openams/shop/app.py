@@ -25,7 +25,10 @@ from openams.sdk import (
     SignatureVerificationError,
     notification_ack,
 )
+from openams.shop.admin import install_admin_routes
 from openams.shop.catalogue import PRODUCTS
+from openams.shop.entry_code import EntryCodeDesk
+from openams.shop.entry_code_routes import entry_code_router
 from openams.shop.service import Shop, terminal_for
 from openams.shop.settings import ShopSettings
 from openams.shop.store import create_engine
@@ -199,7 +202,9 @@ def create_shop_app(
             return page(request, "checkout.html", context, status=402)
         if redirect is None:
             return RedirectResponse(f"/orders/{order_id}/result?p={request_id}", status_code=303)
-        if redirect.method == "POST":
+        if redirect.method == "POST" or redirect.parameters is not None:
+            # A redirectActionForm (ALIPAY_CN's GET form carries `parameters`): submitted
+            # by the browser as a form, so the parameters reach the cashier.
             return page(request, "form_post.html", {"redirect": redirect})
         return RedirectResponse(redirect.url, status_code=303)
 
@@ -222,19 +227,26 @@ def create_shop_app(
             if payment["status"] in ("PENDING", "CANCELLING"):
                 shop.refresh(payment["payment_request_id"])
         order = own_order(request, order_id)
+        attempts = shop.payments_of(order_id)
+        paid_via = next(
+            (p["result_source"] for p in attempts if p["payment_request_id"] == order["paid_by"]),
+            None,
+        )
         return JSONResponse(
             {
                 "orderId": order_id,
                 "status": order["status"],
                 "paidBy": order["paid_by"],
+                "paidVia": paid_via,
                 "payments": [
                     {
                         "paymentRequestId": p["payment_request_id"],
                         "method": p["method"],
                         "status": p["status"],
                         "resultCode": p["result_code"],
+                        "source": p["result_source"],
                     }
-                    for p in shop.payments_of(order_id)
+                    for p in attempts
                 ],
             }
         )
@@ -256,4 +268,17 @@ def create_shop_app(
             return JSONResponse({"error": "malformed notification"}, status_code=400)
         return Response(notification_ack(), media_type="application/json")
 
+    install_admin_routes(
+        app, shop, key=secret, page=page, session_of=session_of, check_csrf=check_csrf
+    )
+    app.state.entry_desk = EntryCodeDesk(shop)
+    app.include_router(
+        entry_code_router(
+            app.state.entry_desk,
+            page=page,
+            check_csrf=check_csrf,
+            own_order=own_order,
+            background=background_poll,
+        )
+    )
     return app

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,12 +24,18 @@ from openams.sdk import (
     OpenAmsError,
     verify_notification,
 )
+from openams.shop import alipaycn
 from openams.shop.catalogue import PRODUCTS
+from openams.shop.reconcile import ShopTransaction
 from openams.shop.settings import ShopSettings
 from openams.shop.store import carts, order_lines, orders, payments
 
 PRODUCT_CODE = "CASHIER_PAYMENT"
 FINAL = frozenset({"SUCCESS", "FAIL", "CANCELLED"})
+#: How a final result reached the shop (``shop_payments.result_source``).
+SOURCE_PAY = "pay"
+SOURCE_NOTIFICATION = "notification"
+SOURCE_INQUIRY = "inquiry"
 
 _MOBILE = re.compile(r"Mobile|Android|iPhone|iPad|iPod", re.IGNORECASE)
 #: In-app web views of the shop's app add this token to their user agent.
@@ -81,6 +88,17 @@ def redirect_for(terminal: str, response: PayResponse) -> Redirect | None:
 
 def new_id(prefix: str) -> str:
     return f"{prefix}{time.strftime('%Y%m%d%H%M%S')}{secrets.token_hex(6)}"
+
+
+def epoch_of(timestamp: str | None) -> float | None:
+    """Seconds since the epoch of an ISO 8601 time from the gateway; None if unreadable."""
+    if not timestamp:
+        return None
+    try:
+        moment = datetime.fromisoformat(timestamp)
+    except ValueError:
+        return None
+    return moment.timestamp() if moment.tzinfo is not None else None
 
 
 class Shop:
@@ -177,12 +195,54 @@ class Shop:
             ).all()
         return [row._mapping for row in rows]
 
+    def order_items(self, order_id: str) -> list[tuple[str, int]]:
+        """(product name, quantity) of each line of an order."""
+        with self.engine.connect() as db:
+            rows = db.execute(
+                sa.select(order_lines.c.product_id, order_lines.c.quantity)
+                .where(order_lines.c.order_id == order_id)
+                .order_by(order_lines.c.product_id)
+            ).all()
+        return [
+            (
+                PRODUCTS[row.product_id].name if row.product_id in PRODUCTS else row.product_id,
+                row.quantity,
+            )
+            for row in rows
+        ]
+
     def payment(self, payment_request_id: str) -> sa.RowMapping | None:
         with self.engine.connect() as db:
             row = db.execute(
                 sa.select(payments).where(payments.c.payment_request_id == payment_request_id)
             ).first()
         return row._mapping if row is not None else None
+
+    def transactions(self) -> list[ShopTransaction]:
+        """Every payment attempt with its order's amount: what reconciliation compares."""
+        with self.engine.connect() as db:
+            rows = db.execute(
+                sa.select(
+                    payments.c.payment_request_id,
+                    payments.c.order_id,
+                    payments.c.status,
+                    payments.c.paid_at,
+                    orders.c.amount,
+                    orders.c.currency,
+                ).join(orders, orders.c.order_id == payments.c.order_id)
+            ).all()
+        return [
+            ShopTransaction(
+                request_id=row.payment_request_id,
+                transaction_type="PAYMENT",
+                order_id=row.order_id,
+                amount=row.amount,
+                currency=row.currency,
+                status=row.status,
+                paid_at=datetime.fromtimestamp(row.paid_at, UTC) if row.paid_at else None,
+            )
+            for row in rows
+        ]
 
     # ---------------------------------------------------------------- gateway
 
@@ -235,23 +295,29 @@ class Shop:
             env["clientIp"] = client_ip
         amount = {"currency": order["currency"], "value": str(order["amount"])}
         base = self.settings.public_url.rstrip("/")
+        body: dict[str, Any] = {
+            "productCode": PRODUCT_CODE,
+            "paymentRequestId": request_id,
+            "order": {
+                "referenceOrderId": order_id,
+                "orderDescription": order["description"],
+                "orderAmount": amount,
+            },
+            "paymentAmount": amount,
+            "paymentMethod": {"paymentMethodType": method},
+            "paymentRedirectUrl": f"{base}/orders/{order_id}/result?p={request_id}",
+            "paymentNotifyUrl": self.settings.notify_url,
+            "env": env,
+        }
+        if method == alipaycn.METHOD:
+            body["order"]["extendInfo"] = alipaycn.order_extend_info(self.order_items(order_id))
+            body["settlementStrategy"] = {
+                "settlementCurrency": alipaycn.settlement_currency(
+                    order["currency"], self.settings.cny_settlement_currency
+                )
+            }
         try:
-            response = self.client.pay(
-                {
-                    "productCode": PRODUCT_CODE,
-                    "paymentRequestId": request_id,
-                    "order": {
-                        "referenceOrderId": order_id,
-                        "orderDescription": order["description"],
-                        "orderAmount": amount,
-                    },
-                    "paymentAmount": amount,
-                    "paymentMethod": {"paymentMethodType": method},
-                    "paymentRedirectUrl": f"{base}/orders/{order_id}/result?p={request_id}",
-                    "paymentNotifyUrl": self.settings.notify_url,
-                    "env": env,
-                }
-            )
+            response = self.client.pay(body)
         except ApiError as exc:
             self._set_status(request_id, "FAIL", exc.result_code)
             raise
@@ -262,7 +328,13 @@ class Shop:
                 .values(payment_id=response.payment_id)
             )
         if response.result.result_status == "S":
-            self.record_result(request_id, "SUCCESS", response.result.result_code)
+            self.record_result(
+                request_id,
+                "SUCCESS",
+                response.result.result_code,
+                source=SOURCE_PAY,
+                paid_at=epoch_of(response.payment_time),
+            )
         return request_id, redirect_for(terminal, response)
 
     def _set_status(self, request_id: str, status: str, code: str | None) -> None:
@@ -275,9 +347,19 @@ class Shop:
 
     # ------------------------------------------------------------ the result
 
-    def record_result(self, request_id: str, status: str, code: str | None) -> bool:
+    def record_result(
+        self,
+        request_id: str,
+        status: str,
+        code: str | None,
+        *,
+        source: str | None = None,
+        paid_at: float | None = None,
+    ) -> bool:
         """Apply a final result idempotently. Returns False for an unknown payment.
 
+        ``source`` says how the result arrived (pay, notification, inquiry) and is kept
+        with it; ``paid_at`` is the gateway's paymentTime (else now) for a SUCCESS.
         The first SUCCESS pays the order; any later SUCCESS of the same order is an extra
         one, marked CANCELLING here and cancelled at the gateway right after.
         """
@@ -290,8 +372,13 @@ class Shop:
                 return False
             if row.status != "PENDING":
                 return True  # already applied: a repeated notification or a late inquiry
-            values: dict[str, Any] = {"status": status, "result_code": code}
+            values: dict[str, Any] = {
+                "status": status,
+                "result_code": code,
+                "result_source": source,
+            }
             if status == "SUCCESS":
+                values["paid_at"] = paid_at if paid_at is not None else time.time()
                 order = db.execute(sa.select(orders).where(orders.c.order_id == row.order_id)).one()
                 if order.status == "OPEN":
                     db.execute(
@@ -352,7 +439,13 @@ class Shop:
             return
         if response.payment_status in ("SUCCESS", "FAIL", "CANCELLED"):
             status = "FAIL" if response.payment_status == "CANCELLED" else response.payment_status
-            self.record_result(request_id, status, response.payment_result_code)
+            self.record_result(
+                request_id,
+                status,
+                response.payment_result_code,
+                source=SOURCE_INQUIRY,
+                paid_at=epoch_of(response.payment_time),
+            )
 
     def poll_open_payments(self) -> None:
         """One polling round over every open payment (the background poller calls this)."""
@@ -387,5 +480,11 @@ class Shop:
         if notification.notify_type != "PAYMENT_RESULT" or not request_id:
             return True
         status = "SUCCESS" if notification.result.result_status == "S" else "FAIL"
-        self.record_result(request_id, status, notification.result.result_code)
+        self.record_result(
+            request_id,
+            status,
+            notification.result.result_code,
+            source=SOURCE_NOTIFICATION,
+            paid_at=epoch_of(notification.payment_time),
+        )
         return True

@@ -19,12 +19,17 @@ class ShopSettings(BaseSettings):
     public_url: str = "http://127.0.0.1:8081"
     database_path: Path = Path("var/shop.db")
     currency: str = "HKD"
+    #: What ALIPAY_CN payments in CNY settle in (spec §8.3: never CNY). Payments in any
+    #: other currency settle in that currency.
+    cny_settlement_currency: str = "USD"
     #: How often the shop asks inquiryPayment about an open payment.
     poll_interval_seconds: float = 2.0
     #: After this long without a final answer the result page says "processing".
     processing_after_seconds: float = 4.0
     #: Secret for CSRF tokens; random per start when unset.
     secret: str | None = None
+    #: Password of the merchant's admin pages (reconciliation); the pages are off when unset.
+    admin_secret: str | None = None
 
     @property
     def notify_url(self) -> str:

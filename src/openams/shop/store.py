@@ -43,6 +43,10 @@ payments = sa.Table(
     sa.Column("result_code", sa.String(64), nullable=True),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("last_inquiry_at", sa.Float, nullable=True),
+    # How the final result reached the shop: pay (an S answer), notification or inquiry.
+    sa.Column("result_source", sa.String(16), nullable=True),
+    # When the buyer paid (the gateway's paymentTime, else when the shop learned it).
+    sa.Column("paid_at", sa.Float, nullable=True),
 )
 
 carts = sa.Table(
@@ -54,10 +58,28 @@ carts = sa.Table(
 )
 
 
+def _add_missing_columns(engine: sa.Engine) -> None:
+    """Columns added after a shop database was first made (``create_all`` adds tables only).
+
+    Only nullable columns are ever added, so ``ALTER TABLE ... ADD COLUMN`` is enough.
+    """
+    inspector = sa.inspect(engine)
+    with engine.begin() as db:
+        for table in metadata.sorted_tables:
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present:
+                    kind = column.type.compile(engine.dialect)
+                    db.execute(
+                        sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
+                    )
+
+
 def create_engine(path: Path) -> sa.Engine:
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
         f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 30}
     )
     metadata.create_all(engine)
+    _add_missing_columns(engine)
     return engine

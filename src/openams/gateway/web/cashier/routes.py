@@ -28,6 +28,7 @@ from openams.gateway.services.cashier import (
 )
 from openams.gateway.web.cashier.csrf import FIELD, Csrf
 from openams.gateway.web.cashier.qr import qr_png
+from openams.gateway.web.cashier.scan import ScanRefused, host_of, scanned_link
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -573,5 +574,24 @@ def cashier_router(service: CashierService, csrf: Csrf) -> APIRouter:
                 error=error.message,
             )
         return RedirectResponse(target, status_code=303)
+
+    # ------------------------------------------------------------ wallet scanner
+
+    @router.get("/wallet/scan")
+    def wallet_scan(request: Request) -> Response:
+        """The wallet's scanner: paste a QR code's value to open it in the wallet."""
+        return pages.render(request, "wallet_scan.html", value="", error="")
+
+    @router.get("/wallet/open")
+    def wallet_open(request: Request, url: str = "") -> Response:
+        """Open a scanned link inside the wallet: the wallet frame, then the link itself."""
+        try:
+            link = scanned_link(url)
+        except ScanRefused as refused:
+            value = url if len(url) <= 2048 else ""
+            return pages.render(
+                request, "wallet_scan.html", status=400, value=value, error=str(refused)
+            )
+        return pages.render(request, "wallet_open.html", url=link, host=host_of(link))
 
     return router
