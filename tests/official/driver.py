@@ -95,12 +95,17 @@ def _amount(data):
     return Amount(currency=data["currency"], value=data["value"])
 
 
-def _env(params):
-    if "terminalType" not in params:
+def _model_from(params, key, model_class, attribute, convert=lambda value: value):
+    """``model_class()`` with ``attribute`` set from ``params[key]``; None without the key."""
+    if key not in params:
         return None
-    env = Env()
-    env.terminal_type = TerminalType.value_of(params["terminalType"])
-    return env
+    model = model_class()
+    setattr(model, attribute, convert(params[key]))
+    return model
+
+
+def _env(params):
+    return _model_from(params, "terminalType", Env, "terminal_type", TerminalType.value_of)
 
 
 def _order(params):
@@ -112,77 +117,67 @@ def _order(params):
 
 
 def _settlement(params):
-    if "settlementCurrency" not in params:
-        return None
-    strategy = SettlementStrategy()
-    strategy.settlement_currency = params["settlementCurrency"]
-    return strategy
+    return _model_from(params, "settlementCurrency", SettlementStrategy, "settlement_currency")
 
 
 def _payment_method(params):
-    if "paymentMethodType" not in params:
-        return None
-    method = PaymentMethod()
-    method.payment_method_type = params["paymentMethodType"]
-    if "paymentMethodId" in params:
+    method = _model_from(params, "paymentMethodType", PaymentMethod, "payment_method_type")
+    if method is not None and "paymentMethodId" in params:
         method.payment_method_id = params["paymentMethodId"]
     return method
 
 
-def _build_pay(params):
-    request = AlipayPayRequest()
+DEFAULT_REDIRECT_URL = "https://shop.example/return"
+
+
+def _with_amount_terms(request, params):
+    """productCode, paymentAmount, env and settlementStrategy: pay, session and consult."""
     request.product_code = ProductCodeType.value_of(params.get("productCode", "CASHIER_PAYMENT"))
-    request.payment_request_id = params["paymentRequestId"]
-    request.order = _order(params)
     request.payment_amount = _amount(params["paymentAmount"])
-    request.payment_method = _payment_method(params)
-    request.payment_redirect_url = params.get("paymentRedirectUrl", "https://shop.example/return")
-    if "paymentNotifyUrl" in params:
-        request.payment_notify_url = params["paymentNotifyUrl"]
     request.env = _env(params)
     request.settlement_strategy = _settlement(params)
     return request
 
 
-def _build_query(params):
-    request = AlipayPayQueryRequest()
-    request.payment_request_id = params.get("paymentRequestId")
-    request.payment_id = params.get("paymentId")
+def _with_checkout(request, params):
+    """The amount terms plus the order, payment method and URLs: pay and session."""
+    _with_amount_terms(request, params)
+    request.payment_request_id = params["paymentRequestId"]
+    request.order = _order(params)
+    request.payment_method = _payment_method(params)
+    request.payment_redirect_url = params.get("paymentRedirectUrl", DEFAULT_REDIRECT_URL)
+    if "paymentNotifyUrl" in params:
+        request.payment_notify_url = params["paymentNotifyUrl"]
     return request
 
 
-def _build_cancel(params):
-    request = AlipayPayCancelRequest()
-    request.payment_request_id = params.get("paymentRequestId")
-    request.payment_id = params.get("paymentId")
+def _payment_lookup(request_class):
+    """A builder for the requests that name a payment by paymentRequestId / paymentId."""
+
+    def build(params):
+        request = request_class()
+        request.payment_request_id = params.get("paymentRequestId")
+        request.payment_id = params.get("paymentId")
+        return request
+
+    return build
+
+
+def _build_pay(params):
+    return _with_checkout(AlipayPayRequest(), params)
+
+
+def _build_session(params):
+    request = _with_checkout(AlipayPaymentSessionRequest(), params)
+    if "productScene" in params:
+        request.product_scene = params["productScene"]
     return request
 
 
 def _build_consult(params):
-    request = AlipayPayConsultRequest()
-    request.product_code = ProductCodeType.value_of(params.get("productCode", "CASHIER_PAYMENT"))
-    request.payment_amount = _amount(params["paymentAmount"])
-    request.env = _env(params)
+    request = _with_amount_terms(AlipayPayConsultRequest(), params)
     if "allowedPaymentMethodRegions" in params:
         request.allowed_payment_method_regions = params["allowedPaymentMethodRegions"]
-    request.settlement_strategy = _settlement(params)
-    return request
-
-
-def _build_session(params):
-    request = AlipayPaymentSessionRequest()
-    request.product_code = ProductCodeType.value_of(params.get("productCode", "CASHIER_PAYMENT"))
-    request.payment_request_id = params["paymentRequestId"]
-    request.order = _order(params)
-    request.payment_amount = _amount(params["paymentAmount"])
-    request.payment_method = _payment_method(params)
-    request.payment_redirect_url = params.get("paymentRedirectUrl", "https://shop.example/return")
-    if "paymentNotifyUrl" in params:
-        request.payment_notify_url = params["paymentNotifyUrl"]
-    request.settlement_strategy = _settlement(params)
-    if "productScene" in params:
-        request.product_scene = params["productScene"]
-    request.env = _env(params)
     return request
 
 
@@ -251,47 +246,54 @@ def _result(response):
     }
 
 
+def _camel(attribute):
+    head, *rest = attribute.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
+def _read(response, *attributes):
+    """``result`` plus each attribute of an SDK response, under its wire (camelCase) name."""
+    parsed = {"result": _result(response)}
+    for attribute in attributes:
+        parsed[_camel(attribute)] = _plain(getattr(response, attribute))
+    return parsed
+
+
 def _parse_pay(raw):
     r = AlipayPayResponse(raw)
+    parsed = _read(
+        r,
+        "payment_id",
+        "payment_request_id",
+        "payment_amount",
+        "payment_create_time",
+        "payment_time",
+        "normal_url",
+        "applink_url",
+        "scheme_url",
+        "order_code_form",
+    )
     form = r.redirect_action_form
-    return {
-        "result": _result(r),
-        "paymentId": r.payment_id,
-        "paymentRequestId": r.payment_request_id,
-        "paymentAmount": _plain(r.payment_amount),
-        "paymentCreateTime": r.payment_create_time,
-        "paymentTime": r.payment_time,
-        "normalUrl": r.normal_url,
-        "applinkUrl": r.applink_url,
-        "schemeUrl": r.scheme_url,
-        "redirectUrl": form.redirect_url if form is not None else None,
-        "orderCodeForm": _plain(r.order_code_form),
-    }
+    parsed["redirectUrl"] = form.redirect_url if form is not None else None
+    return parsed
 
 
 def _parse_query(raw):
-    r = AlipayPayQueryResponse(raw)
-    return {
-        "result": _result(r),
-        "paymentStatus": _plain(r.payment_status),
-        "paymentResultCode": r.payment_result_code,
-        "paymentId": r.payment_id,
-        "paymentRequestId": r.payment_request_id,
-        "paymentAmount": _plain(r.payment_amount),
-        "paymentCreateTime": r.payment_create_time,
-        "paymentTime": r.payment_time,
-        "transactions": _plain(r.transactions),
-    }
+    return _read(
+        AlipayPayQueryResponse(raw),
+        "payment_status",
+        "payment_result_code",
+        "payment_id",
+        "payment_request_id",
+        "payment_amount",
+        "payment_create_time",
+        "payment_time",
+        "transactions",
+    )
 
 
 def _parse_cancel(raw):
-    r = AlipayPayCancelResponse(raw)
-    return {
-        "result": _result(r),
-        "paymentId": r.payment_id,
-        "paymentRequestId": r.payment_request_id,
-        "cancelTime": r.cancel_time,
-    }
+    return _read(AlipayPayCancelResponse(raw), "payment_id", "payment_request_id", "cancel_time")
 
 
 def _parse_consult(raw):
@@ -311,14 +313,13 @@ def _parse_consult(raw):
 
 
 def _parse_session(raw):
-    r = AlipayPaymentSessionResponse(raw)
-    return {
-        "result": _result(r),
-        "paymentSessionData": r.payment_session_data,
-        "paymentSessionId": r.payment_session_id,
-        "paymentSessionExpiryTime": r.payment_session_expiry_time,
-        "normalUrl": r.normal_url,
-    }
+    return _read(
+        AlipayPaymentSessionResponse(raw),
+        "payment_session_data",
+        "payment_session_id",
+        "payment_session_expiry_time",
+        "normal_url",
+    )
 
 
 def _parse_pay_card(raw):
@@ -342,39 +343,36 @@ def _parse_pay_card(raw):
 
 
 def _parse_refund(raw):
-    r = AlipayRefundResponse(raw)
-    return {
-        "result": _result(r),
-        "refundRequestId": r.refund_request_id,
-        "refundId": r.refund_id,
-        "paymentId": r.payment_id,
-        "refundAmount": _plain(r.refund_amount),
-        "refundTime": r.refund_time,
-    }
+    return _read(
+        AlipayRefundResponse(raw),
+        "refund_request_id",
+        "refund_id",
+        "payment_id",
+        "refund_amount",
+        "refund_time",
+    )
 
 
 def _parse_inquiry_refund(raw):
-    r = AlipayInquiryRefundResponse(raw)
-    return {
-        "result": _result(r),
-        "refundId": r.refund_id,
-        "refundRequestId": r.refund_request_id,
-        "refundAmount": _plain(r.refund_amount),
-        "refundStatus": _plain(r.refund_status),
-        "refundTime": r.refund_time,
-    }
+    return _read(
+        AlipayInquiryRefundResponse(raw),
+        "refund_id",
+        "refund_request_id",
+        "refund_amount",
+        "refund_status",
+        "refund_time",
+    )
 
 
 def _parse_capture(raw):
-    r = AlipayCaptureResponse(raw)
-    return {
-        "result": _result(r),
-        "captureRequestId": r.capture_request_id,
-        "captureId": r.capture_id,
-        "paymentId": r.payment_id,
-        "captureAmount": _plain(r.capture_amount),
-        "captureTime": r.capture_time,
-    }
+    return _read(
+        AlipayCaptureResponse(raw),
+        "capture_request_id",
+        "capture_id",
+        "payment_id",
+        "capture_amount",
+        "capture_time",
+    )
 
 
 def _parse_raw(raw):
@@ -385,8 +383,8 @@ def _parse_raw(raw):
 
 APIS = {
     "pay": (_build_pay, _parse_pay),
-    "inquiryPayment": (_build_query, _parse_query),
-    "cancel": (_build_cancel, _parse_cancel),
+    "inquiryPayment": (_payment_lookup(AlipayPayQueryRequest), _parse_query),
+    "cancel": (_payment_lookup(AlipayPayCancelRequest), _parse_cancel),
     "consult": (_build_consult, _parse_consult),
     "createPaymentSession": (_build_session, _parse_session),
     "payCard": (_build_pay_card, _parse_pay_card),
@@ -397,40 +395,23 @@ APIS = {
 }
 
 
+def _signed_message(cmd):
+    """method, path, client-id, time and body: what every signature covers, in SDK order."""
+    return (cmd.get("method", "POST"), cmd["path"], cmd["client_id"], cmd["time"], cmd["body"])
+
+
 def op_sign(cmd):
-    value = signature_tool.sign(
-        cmd.get("method", "POST"),
-        cmd["path"],
-        cmd["client_id"],
-        cmd["time"],
-        cmd["body"],
-        cmd["private_key"],
-    )
-    return {"signature": value}
+    return {"signature": signature_tool.sign(*_signed_message(cmd), cmd["private_key"])}
 
 
 def op_verify(cmd):
-    valid = signature_tool.verify(
-        cmd.get("method", "POST"),
-        cmd["path"],
-        cmd["client_id"],
-        cmd["time"],
-        cmd["body"],
-        cmd["signature"],
-        cmd["public_key"],
-    )
+    valid = signature_tool.verify(*_signed_message(cmd), cmd["signature"], cmd["public_key"])
     return {"valid": bool(valid)}
 
 
 def op_webhook_check(cmd):
     valid = webhook_tool.check_signature(
-        cmd.get("method", "POST"),
-        cmd["path"],
-        cmd["client_id"],
-        cmd["time"],
-        cmd["body"],
-        cmd["signature_header"],
-        cmd["public_key"],
+        *_signed_message(cmd), cmd["signature_header"], cmd["public_key"]
     )
     return {"valid": bool(valid)}
 

@@ -1,16 +1,20 @@
 """``Client`` and ``AsyncClient``: thin shells over ``ClientCore``.
 
-Each typed method is one line: ``run(core.call(ENDPOINT, body))``. The shells differ only
-in which httpx client sends and which function sleeps.
+The typed endpoint methods are declared once, on ``_BaseClient``, as :class:`ApiMethod`
+descriptors: ``client.pay(body)`` is ``run(core.call(PAY, body))``, blocking or awaited
+depending on the shell. The shells differ only in which httpx client sends and which
+function sleeps.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, Protocol, Self, TypeVar, overload
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -25,7 +29,7 @@ from openams.sdk._config import (
     DEFAULT_WAIT_TIMEOUT,
     USER_AGENT,
 )
-from openams.sdk._core import ClientCore, Flow, Send, T, run_async, run_sync
+from openams.sdk._core import ClientCore, Flow, RequestBody, Send, T, run_async, run_sync
 from openams.sdk._endpoints import (
     CANCEL,
     CAPTURE,
@@ -35,47 +39,93 @@ from openams.sdk._endpoints import (
     INQUIRY_REFUND,
     PAY,
     REFUND,
+    Endpoint,
+    ReqT,
+    RespT,
 )
 from openams.sdk._retry import Backoff
 from openams.sdk._verify import HeadersLike, Notification, notification_ack
 
 _REQUEST_HEADERS = {"Content-Type": CONTENT_TYPE, "Accept": "application/json"}
 
+ReqT_contra = TypeVar("ReqT_contra", bound=models.WireModel, contravariant=True)
+RespT_co = TypeVar("RespT_co", bound=models.Response, covariant=True)
+
+
+class ApiCall(Protocol[ReqT_contra, RespT_co]):
+    """What ``Client().pay`` and its siblings are, to a type checker."""
+
+    def __call__(self, request: ReqT_contra | Mapping[str, Any]) -> RespT_co: ...
+
+
+class AsyncApiCall(Protocol[ReqT_contra, RespT_co]):
+    """What ``AsyncClient().pay`` and its siblings are, to a type checker."""
+
+    async def __call__(self, request: ReqT_contra | Mapping[str, Any]) -> RespT_co: ...
+
+
+class ApiMethod(Generic[ReqT, RespT]):
+    """A typed endpoint method, declared once for both shells.
+
+    On a :class:`Client` it is a blocking call, on an :class:`AsyncClient` a coroutine
+    function; both run ``core.call(endpoint, request)``. The ``__get__`` overloads give
+    type checkers and IDEs the exact request and response models for each shell.
+    """
+
+    def __init__(self, endpoint: Endpoint[ReqT, RespT]) -> None:
+        self.endpoint = endpoint
+        self.__doc__ = (
+            f"``POST {endpoint.path}``: a ``{endpoint.request_model.__name__}`` (or a dict in "
+            f"wire form) in, a ``{endpoint.response_model.__name__}`` out."
+        )
+        # What inspect.signature() and help() show for the bound method, as for a def.
+        self.signature = inspect.Signature(
+            [
+                inspect.Parameter(
+                    "request",
+                    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                    annotation=endpoint.request_model | Mapping[str, Any],
+                )
+            ],
+            return_annotation=endpoint.response_model,
+        )
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        if name != self.endpoint.name:
+            raise TypeError(f"{owner.__name__}.{name} is declared for {self.endpoint.name}")
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+    @overload
+    def __get__(self, instance: Client, owner: type[Any]) -> ApiCall[ReqT, RespT]: ...
+    @overload
+    def __get__(self, instance: AsyncClient, owner: type[Any]) -> AsyncApiCall[ReqT, RespT]: ...
+    def __get__(self, instance: Client | AsyncClient | None, owner: type[Any]) -> object:
+        if instance is None:
+            return self
+        bound = functools.partial(instance._call, self.endpoint)
+        bound.__doc__ = self.__doc__
+        setattr(bound, "__signature__", self.signature)  # noqa: B010 - unknown to typeshed
+        return bound
+
+
+def _http_options(
+    core: ClientCore, base_url: str | httpx.URL, timeout: float | httpx.Timeout
+) -> dict[str, Any]:
+    """What both shells pass to their httpx client: the signing auth, no redirects."""
+    return {
+        "base_url": base_url,
+        "timeout": timeout,
+        "auth": core.auth,
+        "headers": {"User-Agent": USER_AGENT},
+        "follow_redirects": False,
+    }
+
 
 class _BaseClient:
-    """Construction and the I/O-free parts shared by both shells."""
+    """The I/O-free parts shared by both shells, and the typed endpoint methods."""
 
-    def __init__(
-        self,
-        *,
-        client_id: str,
-        private_key: rsa.RSAPrivateKey | str | bytes,
-        gateway_public_key: rsa.RSAPublicKey | str | bytes,
-        base_url: str | httpx.URL,
-        key_version: str = DEFAULT_KEY_VERSION,
-        sandbox: bool | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        backoff: Backoff | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._core = ClientCore(
-            client_id=client_id,
-            private_key=private_key,
-            gateway_public_key=gateway_public_key,
-            key_version=key_version,
-            sandbox=sandbox,
-            max_retries=max_retries,
-            backoff=backoff if backoff is not None else Backoff(),
-            clock=clock,
-        )
-        self._http_options: dict[str, Any] = {
-            "base_url": base_url,
-            "timeout": timeout,
-            "auth": self._core.auth,
-            "headers": {"User-Agent": USER_AGENT},
-            "follow_redirects": False,
-        }
+    _core: ClientCore
 
     @property
     def client_id(self) -> str:
@@ -101,6 +151,17 @@ class _BaseClient:
     def notification_ack() -> bytes:
         """The acknowledgement body to answer a verified notification with."""
         return notification_ack()
+
+    # ---------------------------------------------------------------- the API
+
+    pay = ApiMethod(PAY)
+    inquiry_payment = ApiMethod(INQUIRY_PAYMENT)
+    cancel = ApiMethod(CANCEL)
+    refund = ApiMethod(REFUND)
+    inquiry_refund = ApiMethod(INQUIRY_REFUND)
+    capture = ApiMethod(CAPTURE)
+    consult = ApiMethod(CONSULT)
+    create_payment_session = ApiMethod(CREATE_PAYMENT_SESSION)
 
 
 class Client(_BaseClient):
@@ -133,19 +194,19 @@ class Client(_BaseClient):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(
+        self._core = ClientCore(
             client_id=client_id,
             private_key=private_key,
             gateway_public_key=gateway_public_key,
-            base_url=base_url,
             key_version=key_version,
             sandbox=sandbox,
-            timeout=timeout,
             max_retries=max_retries,
             backoff=backoff,
             clock=clock,
         )
-        self._http = httpx.Client(transport=transport, **self._http_options)
+        self._http = httpx.Client(
+            transport=transport, **_http_options(self._core, base_url, timeout)
+        )
         self._sleep = sleep
 
     def _send(self, action: Send) -> httpx.Response:
@@ -157,45 +218,10 @@ class Client(_BaseClient):
     def _run(self, flow: Flow[T]) -> T:
         return run_sync(flow, self._send, self._sleep)
 
+    def _call(self, endpoint: Endpoint[ReqT, RespT], request: RequestBody) -> RespT:
+        return self._run(self._core.call(endpoint, request))
+
     # ---------------------------------------------------------------- the API
-
-    def pay(self, request: models.PayRequest | Mapping[str, Any]) -> models.PayResponse:
-        """``POST /ams/api/v1/payments/pay``."""
-        return self._run(self._core.call(PAY, request))
-
-    def inquiry_payment(
-        self, request: models.InquiryPaymentRequest | Mapping[str, Any]
-    ) -> models.InquiryPaymentResponse:
-        """``POST /ams/api/v1/payments/inquiryPayment``."""
-        return self._run(self._core.call(INQUIRY_PAYMENT, request))
-
-    def cancel(self, request: models.CancelRequest | Mapping[str, Any]) -> models.CancelResponse:
-        """``POST /ams/api/v1/payments/cancel``."""
-        return self._run(self._core.call(CANCEL, request))
-
-    def refund(self, request: models.RefundRequest | Mapping[str, Any]) -> models.RefundResponse:
-        """``POST /ams/api/v1/payments/refund``."""
-        return self._run(self._core.call(REFUND, request))
-
-    def inquiry_refund(
-        self, request: models.InquiryRefundRequest | Mapping[str, Any]
-    ) -> models.InquiryRefundResponse:
-        """``POST /ams/api/v1/payments/inquiryRefund``."""
-        return self._run(self._core.call(INQUIRY_REFUND, request))
-
-    def capture(self, request: models.CaptureRequest | Mapping[str, Any]) -> models.CaptureResponse:
-        """``POST /ams/api/v1/payments/capture``."""
-        return self._run(self._core.call(CAPTURE, request))
-
-    def consult(self, request: models.ConsultRequest | Mapping[str, Any]) -> models.ConsultResponse:
-        """``POST /ams/api/v1/payments/consult``."""
-        return self._run(self._core.call(CONSULT, request))
-
-    def create_payment_session(
-        self, request: models.CreatePaymentSessionRequest | Mapping[str, Any]
-    ) -> models.CreatePaymentSessionResponse:
-        """``POST /ams/api/v1/payments/createPaymentSession``."""
-        return self._run(self._core.call(CREATE_PAYMENT_SESSION, request))
 
     def request(self, path: str, body: Mapping[str, Any] | bytes | str) -> dict[str, Any]:
         """Low level: POST ``body`` to ``path`` (sandbox rewrite applies), with signing,
@@ -255,19 +281,19 @@ class AsyncClient(_BaseClient):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(
+        self._core = ClientCore(
             client_id=client_id,
             private_key=private_key,
             gateway_public_key=gateway_public_key,
-            base_url=base_url,
             key_version=key_version,
             sandbox=sandbox,
-            timeout=timeout,
             max_retries=max_retries,
             backoff=backoff,
             clock=clock,
         )
-        self._http = httpx.AsyncClient(transport=transport, **self._http_options)
+        self._http = httpx.AsyncClient(
+            transport=transport, **_http_options(self._core, base_url, timeout)
+        )
         self._sleep = sleep
 
     async def _send(self, action: Send) -> httpx.Response:
@@ -279,53 +305,10 @@ class AsyncClient(_BaseClient):
     async def _run(self, flow: Flow[T]) -> T:
         return await run_async(flow, self._send, self._sleep)
 
+    async def _call(self, endpoint: Endpoint[ReqT, RespT], request: RequestBody) -> RespT:
+        return await self._run(self._core.call(endpoint, request))
+
     # ---------------------------------------------------------------- the API
-
-    async def pay(self, request: models.PayRequest | Mapping[str, Any]) -> models.PayResponse:
-        """``POST /ams/api/v1/payments/pay``."""
-        return await self._run(self._core.call(PAY, request))
-
-    async def inquiry_payment(
-        self, request: models.InquiryPaymentRequest | Mapping[str, Any]
-    ) -> models.InquiryPaymentResponse:
-        """``POST /ams/api/v1/payments/inquiryPayment``."""
-        return await self._run(self._core.call(INQUIRY_PAYMENT, request))
-
-    async def cancel(
-        self, request: models.CancelRequest | Mapping[str, Any]
-    ) -> models.CancelResponse:
-        """``POST /ams/api/v1/payments/cancel``."""
-        return await self._run(self._core.call(CANCEL, request))
-
-    async def refund(
-        self, request: models.RefundRequest | Mapping[str, Any]
-    ) -> models.RefundResponse:
-        """``POST /ams/api/v1/payments/refund``."""
-        return await self._run(self._core.call(REFUND, request))
-
-    async def inquiry_refund(
-        self, request: models.InquiryRefundRequest | Mapping[str, Any]
-    ) -> models.InquiryRefundResponse:
-        """``POST /ams/api/v1/payments/inquiryRefund``."""
-        return await self._run(self._core.call(INQUIRY_REFUND, request))
-
-    async def capture(
-        self, request: models.CaptureRequest | Mapping[str, Any]
-    ) -> models.CaptureResponse:
-        """``POST /ams/api/v1/payments/capture``."""
-        return await self._run(self._core.call(CAPTURE, request))
-
-    async def consult(
-        self, request: models.ConsultRequest | Mapping[str, Any]
-    ) -> models.ConsultResponse:
-        """``POST /ams/api/v1/payments/consult``."""
-        return await self._run(self._core.call(CONSULT, request))
-
-    async def create_payment_session(
-        self, request: models.CreatePaymentSessionRequest | Mapping[str, Any]
-    ) -> models.CreatePaymentSessionResponse:
-        """``POST /ams/api/v1/payments/createPaymentSession``."""
-        return await self._run(self._core.call(CREATE_PAYMENT_SESSION, request))
 
     async def request(self, path: str, body: Mapping[str, Any] | bytes | str) -> dict[str, Any]:
         """Low level; see :meth:`Client.request`."""

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Generator, Mapping
+from contextlib import closing
 from dataclasses import dataclass
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -85,12 +86,7 @@ def dump_json(data: Mapping[str, Any]) -> bytes:
 def encode_request(endpoint: Endpoint[ReqT, RespT], body: RequestBody) -> bytes:
     """Validate ``body`` against the endpoint's request model and serialise it once."""
     model: models.WireModel
-    if isinstance(body, models.WireModel):
-        if not isinstance(body, endpoint.request_model):
-            raise TypeError(
-                f"{endpoint.name}() takes a {endpoint.request_model.__name__} or a dict, "
-                f"not a {type(body).__name__}"
-            )
+    if isinstance(body, endpoint.request_model):
         model = body
     elif isinstance(body, Mapping):
         model = endpoint.request_model.model_validate(dict(body))
@@ -149,7 +145,7 @@ class ClientCore:
         key_version: str,
         sandbox: bool | None,
         max_retries: int,
-        backoff: Backoff,
+        backoff: Backoff | None,
         clock: Callable[[], float],
     ) -> None:
         if not client_id:
@@ -166,7 +162,7 @@ class ClientCore:
         self.key_version = key_version
         self.sandbox = is_sandbox_client_id(client_id) if sandbox is None else sandbox
         self.max_retries = max_retries
-        self.backoff = backoff
+        self.backoff = backoff if backoff is not None else Backoff()
         self.clock = clock
         self.auth = SignatureAuth(client_id, self.private_key, key_version=key_version)
 
@@ -292,31 +288,46 @@ class ClientCore:
 # ------------------------------------------------------------------ runners
 
 
+class FlowDriver(Generic[T]):
+    """Steps a flow: hands it the outcome of its last action and takes the next one.
+
+    The runners below only perform the actions; what the flow is sent or has thrown
+    in, and how it finishes, is decided here for both.
+    """
+
+    def __init__(self, flow: Flow[T]) -> None:
+        self._flow = flow
+        self.reply: httpx.Response | None = None
+        self.failure: httpx.RequestError | None = None
+
+    def next_action(self) -> Action | StopIteration:
+        """The next action, or the ``StopIteration`` carrying the flow's return value."""
+        reply, failure = self.reply, self.failure
+        self.reply, self.failure = None, None
+        try:
+            return self._flow.send(reply) if failure is None else self._flow.throw(failure)
+        except StopIteration as stop:
+            return stop
+
+
 def run_sync(
     flow: Flow[T],
     send: Callable[[Send], httpx.Response],
     sleep: Callable[[float], None],
 ) -> T:
     """Drive a flow with blocking I/O."""
-    reply: httpx.Response | None = None
-    failure: httpx.RequestError | None = None
-    try:
-        while True:
-            try:
-                action = flow.send(reply) if failure is None else flow.throw(failure)
-            except StopIteration as stop:
-                result: T = stop.value
-                return result
-            reply, failure = None, None
+    driver = FlowDriver(flow)
+    with closing(flow):
+        while not isinstance(action := driver.next_action(), StopIteration):
             if isinstance(action, Sleep):
                 sleep(action.seconds)
                 continue
             try:
-                reply = send(action)
+                driver.reply = send(action)
             except httpx.RequestError as exc:
-                failure = exc
-    finally:
-        flow.close()
+                driver.failure = exc
+    result: T = action.value
+    return result
 
 
 async def run_async(
@@ -325,22 +336,15 @@ async def run_async(
     sleep: Callable[[float], Awaitable[None]],
 ) -> T:
     """Drive a flow with asyncio I/O."""
-    reply: httpx.Response | None = None
-    failure: httpx.RequestError | None = None
-    try:
-        while True:
-            try:
-                action = flow.send(reply) if failure is None else flow.throw(failure)
-            except StopIteration as stop:
-                result: T = stop.value
-                return result
-            reply, failure = None, None
+    driver = FlowDriver(flow)
+    with closing(flow):
+        while not isinstance(action := driver.next_action(), StopIteration):
             if isinstance(action, Sleep):
                 await sleep(action.seconds)
                 continue
             try:
-                reply = await send(action)
+                driver.reply = await send(action)
             except httpx.RequestError as exc:
-                failure = exc
-    finally:
-        flow.close()
+                driver.failure = exc
+    result: T = action.value
+    return result

@@ -1,7 +1,8 @@
 """The AMS endpoints as data: method name -> path + request model + response model.
 
 Every typed client method is ``core.call(ENDPOINT, body)``; adding an API is one line here
-and one delegating method per client shell.
+and one ``name = ApiMethod(ENDPOINT)`` line on the clients' shared base (``_client.py``),
+which serves ``Client`` and ``AsyncClient`` alike.
 """
 
 from __future__ import annotations
