@@ -29,6 +29,7 @@ from openams.gateway.services.merchants import MerchantService
 from openams.gateway.services.notifications import Notifier, antom_initial_delay
 from openams.gateway.services.payments import PaymentService
 from openams.gateway.services.refunds import RefundService
+from openams.gateway.services.reports import ReportService
 from openams.gateway.services.sandbox import SandboxService
 from openams.gateway.services.sessions import SessionService
 from openams.gateway.services.tickets import TicketSigner
@@ -46,6 +47,7 @@ from openams.gateway.web.api.ratelimit import RateLimiter
 from openams.gateway.web.api.router import AmsApi, ApiConfig
 from openams.gateway.web.cashier.csrf import Csrf
 from openams.gateway.web.cashier.routes import cashier_router
+from openams.gateway.web.console.reports import reports_router
 from openams.gateway.web.console.routes import ConsoleServices, console_router
 from openams.gateway.web.console.security import Sessions
 from openams.protocol.keys import KeyPair, load_private_key
@@ -117,7 +119,7 @@ def build_gateway(settings: Settings, *, clock: Clock = system_clock) -> Gateway
     catalogue = DEFAULT_CATALOGUE
     delay = settings.notify_initial_delay_ms
     notifier = Notifier(clock, antom_initial_delay if delay is None else (lambda: delay))
-    payments = PaymentService(store, catalogue, links, clock, notifier)
+    payments = PaymentService(store, catalogue, links, clock, notifier, store.new_payments)
     key_pair = gateway_key(settings, engine)
     tickets = TicketSigner(cashier_secret(settings, key_pair))
     return Gateway(
@@ -217,6 +219,11 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
     csrf = Csrf(tickets)
     app.include_router(cashier_router(gateway.cashier, csrf))
     app.include_router(console_router(console_services(gateway), csrf, Sessions(tickets)))
+    app.include_router(
+        reports_router(
+            console_services(gateway), csrf, Sessions(tickets), ReportService(gateway.store)
+        )
+    )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from datetime import date
 from typing import Any, Protocol
 
 from openams.gateway.domain.chaos import ChaosSettings
+from openams.gateway.domain.fx import FxRate, SettlementKind, TransactionSettlement
+from openams.gateway.domain.ledger import LedgerEntry
 from openams.gateway.domain.merchant import Merchant, MerchantKey
 from openams.gateway.domain.notification import DeliveryAttempt, Notification
 from openams.gateway.domain.payment import Payment
@@ -21,6 +24,7 @@ class MerchantRepository(Protocol):
     def update_notify_url(self, client_id: str, notify_url: str | None) -> None: ...
     def get_key(self, client_id: str, key_version: str) -> MerchantKey | None: ...
     def add_key(self, key: MerchantKey) -> None: ...
+    def update_key(self, key: MerchantKey) -> None: ...
     def keys(self, client_id: str) -> list[MerchantKey]: ...
     def get_chaos(self, client_id: str) -> ChaosSettings: ...
     def set_chaos(self, client_id: str, chaos: ChaosSettings) -> None: ...
@@ -120,6 +124,35 @@ class CardVault(Protocol):
     def get(self, client_id: str, card_token: str) -> SavedCard | None: ...
 
 
+class FxRateRepository(Protocol):
+    """Daily FX rates: one per (base, quote, day)."""
+
+    def latest(self, base: str, quote: str, day: date) -> FxRate | None:
+        """The pair's rate with the latest day on or before ``day``."""
+        ...
+
+    def put(self, rate: FxRate, now_ms: int) -> None: ...
+    def all(self, day: date | None = None) -> list[FxRate]: ...
+
+
+class SettlementRepository(Protocol):
+    """Settlement amounts at a payment's locked quote, one per transaction."""
+
+    def add(self, settlement: TransactionSettlement) -> None: ...
+
+    def get(
+        self, client_id: str, kind: SettlementKind, transaction_id: str
+    ) -> TransactionSettlement | None: ...
+
+    def for_payment(self, client_id: str, payment_id: str) -> list[TransactionSettlement]: ...
+
+
+class Ledger(Protocol):
+    """The settled transactions of a merchant (settlement report)."""
+
+    def entries(self, client_id: str, start_ms: int, end_ms: int) -> list[LedgerEntry]: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Leaving the block without ``commit()`` rolls back."""
 
@@ -130,6 +163,9 @@ class UnitOfWork(Protocol):
     captures: CaptureRepository
     refunds: RefundRepository
     cards: CardVault
+    fx_rates: FxRateRepository
+    settlements: SettlementRepository
+    ledger: Ledger
 
     def commit(self) -> None: ...
 

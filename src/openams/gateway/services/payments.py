@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from openams.gateway.domain.cards import CardResult
 from openams.gateway.domain.clock import Clock, from_ms, iso
@@ -24,9 +24,16 @@ from openams.gateway.services.presenters import (
     payment_ids,
     transactions,
 )
-from openams.gateway.services.settlement import Settlement
+from openams.gateway.services.settlement import Settlement, locked_settlements
 from openams.protocol.models import CancelRequest, InquiryPaymentRequest, PayRequest
 from openams.protocol.results import RESULT_CODES, lookup, result
+
+
+class NewPaymentStore(Protocol):
+    def insert_new(self, payment: Payment) -> bool:
+        """Store a payment in its own committed transaction unless its (client id,
+        paymentRequestId) exists; True when this call stored it."""
+        ...
 
 
 class Outcome:
@@ -41,6 +48,8 @@ class PaymentService:
     links: Links
     clock: Clock
     notifier: Notifier
+    #: The common case (no card data, a new paymentRequestId) without a unit of work.
+    new_payments: NewPaymentStore | None = None
     settlement: Settlement = field(init=False)
     cards: CardPayments = field(init=False)
 
@@ -79,10 +88,13 @@ class PaymentService:
             is_authorization=command.is_authorization,
             capture_mode=command.capture_mode,
         )
+        # Without card data a pay writes its payment row and nothing else, and is new in
+        # the common case: insert first, and go the long way only when the
+        # paymentRequestId is taken.
+        plain = command.card is None and command.card_token is None
+        if plain and self.new_payments is not None and self.new_payments.insert_new(payment):
+            return self._pay_body(payment)
         with self.uow(write=True) as uow:
-            # Without card data a pay is new in the common case: insert first, and read
-            # only when the paymentRequestId is taken (one statement fewer per pay).
-            plain = command.card is None and command.card_token is None
             existing = None
             if not plain:
                 existing = uow.payments.get_by_request_id(
@@ -234,7 +246,8 @@ class PaymentService:
         with self.uow() as uow:
             captures = uow.captures.for_payment(merchant.client_id, payment.payment_id)
             refunds = uow.refunds.for_payment(merchant.client_id, payment.payment_id)
-        return inquiry_body(payment, transactions(captures, refunds))
+            book = locked_settlements(uow, payment)  # no query unless settled across currencies
+        return inquiry_body(payment, transactions(captures, refunds, book), book)
 
     # --------------------------------------------------------------- cancel
 

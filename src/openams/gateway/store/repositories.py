@@ -105,7 +105,20 @@ class SqlMerchantRepository:
                 key_version=key.key_version,
                 public_pem=key.public_pem,
                 created_at=key.created_at,
+                activated_at=key.activated_at,
+                retired_at=key.retired_at,
             )
+        )
+
+    def update_key(self, key: MerchantKey) -> None:
+        """Store a key version's rotation times (its PEM never changes)."""
+        self._conn.execute(
+            update(merchant_keys)
+            .where(
+                merchant_keys.c.client_id == key.client_id,
+                merchant_keys.c.key_version == key.key_version,
+            )
+            .values(activated_at=key.activated_at, retired_at=key.retired_at)
         )
 
     def get_chaos(self, client_id: str) -> ChaosSettings:
@@ -133,7 +146,14 @@ class SqlMerchantRepository:
 
 
 def _key(row: Row[Any]) -> MerchantKey:
-    return MerchantKey(row.client_id, row.key_version, row.public_pem, row.created_at)
+    return MerchantKey(
+        row.client_id,
+        row.key_version,
+        row.public_pem,
+        row.created_at,
+        row.activated_at,
+        row.retired_at,
+    )
 
 
 _PAYMENT_COLUMNS = [
@@ -165,7 +185,8 @@ _PAYMENT_COLUMNS = [
 ]
 
 
-def _payment_values(payment: Payment) -> dict[str, Any]:
+def payment_row(payment: Payment) -> dict[str, Any]:
+    """The payments row of a payment: column name -> value."""
     values = {name: getattr(payment, name) for name in _PAYMENT_COLUMNS}
     values["status"] = payment.status.value
     values["currency"] = payment.amount.currency
@@ -229,7 +250,7 @@ class SqlPaymentRepository:
         return self._one(for_update, token=token)
 
     def add_if_absent(self, payment: Payment) -> bool:
-        return insert_if_absent(self._conn, payments, _payment_values(payment))
+        return insert_if_absent(self._conn, payments, payment_row(payment))
 
     def due_payments(self, now: int, limit: int) -> list[Payment]:
         """Processing payments past their expiry, oldest first, locked (PostgreSQL: rows
@@ -269,7 +290,7 @@ class SqlPaymentRepository:
         return int(result.rowcount or 0)
 
     def save(self, payment: Payment) -> None:
-        values = _payment_values(payment)
+        values = payment_row(payment)
         values["where_payment_id"] = values.pop("payment_id")
         self._conn.execute(_SAVE_PAYMENT, values)
 

@@ -43,6 +43,9 @@ merchant_keys = Table(
     Column("key_version", String(16), primary_key=True),
     Column("public_pem", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # rotation (migration 0007): the active version is the non-retired one activated last
+    Column("activated_at", BigInteger),
+    Column("retired_at", BigInteger),
 )
 
 payments = Table(

@@ -5,12 +5,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 
 from sqlalchemy import Connection, Engine
 
 from openams.gateway.store.console import SqlConsoleRepository
 from openams.gateway.store.engine import WRITE_OPTION, is_sqlite
+from openams.gateway.store.fx import SqlFxRateRepository, SqlSettlementRepository
+from openams.gateway.store.ledger import SqlLedger
 from openams.gateway.store.notifications import SqlNotificationRepository
+from openams.gateway.store.payment_writer import NewPaymentWriter
 from openams.gateway.store.repositories import (
     SqlMerchantRepository,
     SqlPaymentRepository,
@@ -36,6 +40,19 @@ class SqlUnitOfWork:
         self.console = SqlConsoleRepository(conn)
         self._committed = False
 
+    # Built on first use: most units of work (every pay) never touch them.
+    @cached_property
+    def fx_rates(self) -> SqlFxRateRepository:
+        return SqlFxRateRepository(self.connection)
+
+    @cached_property
+    def settlements(self) -> SqlSettlementRepository:
+        return SqlSettlementRepository(self.connection)
+
+    @cached_property
+    def ledger(self) -> SqlLedger:
+        return SqlLedger(self.connection)
+
     def commit(self) -> None:
         self.connection.commit()
         self._committed = True
@@ -51,6 +68,7 @@ class SqlStore:
         # in SQLite's busy handler (1 ms, 2 ms, 5 ms, ... steps). Queueing this process's
         # writers on a lock first hands the database over as soon as it is free.
         self._write_lock = threading.RLock()
+        self.new_payments = NewPaymentWriter(engine, self._write_lock)
 
     @contextmanager
     def __call__(self, *, write: bool = False) -> Iterator[SqlUnitOfWork]:

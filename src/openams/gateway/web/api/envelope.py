@@ -2,24 +2,60 @@
 
 from __future__ import annotations
 
+import base64
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from starlette.responses import Response
+from starlette.types import Send
 
-from openams.protocol.signing import build_signature_header, sign
+from openams.protocol.signing import build_signature_header, signed_content
 
 CONTENT_TYPE = "application/json; charset=UTF-8"
+_PADDING = padding.PKCS1v15()
+_SHA256 = hashes.SHA256()
 
 
 def response_time() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+#: Built once: json.dumps makes a new encoder per call when given options.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def encode_body(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(body).encode("utf-8")
+
+
+def url_encode_base64(text: str) -> str:
+    """``quote_plus`` for base64 text, whose only reserved characters are ``+ / =``."""
+    return text.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+
+
+@dataclass(frozen=True, slots=True)
+class SignedAnswer:
+    """One signed AMS answer, ready to send as it is."""
+
+    raw: bytes
+    headers: dict[str, str]
+
+    def response(self) -> Response:
+        response = Response(self.raw, status_code=200, headers=self.headers)
+        response.headers["content-type"] = CONTENT_TYPE
+        return response
+
+    async def send(self, send: Send) -> None:
+        """Straight to the ASGI server: the same headers a :meth:`response` carries."""
+        headers = [(name.encode(), value.encode("latin-1")) for name, value in self.headers.items()]
+        headers.append((b"content-length", str(len(self.raw)).encode()))
+        headers.append((b"content-type", CONTENT_TYPE.encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": self.raw})
 
 
 class ResponseSigner:
@@ -29,15 +65,17 @@ class ResponseSigner:
 
     def headers(self, path: str, client_id: str, raw: bytes) -> dict[str, str]:
         now = response_time()
-        value = sign("POST", path, client_id, now, raw, self._key)
+        content = signed_content("POST", path, client_id, now, raw)
+        value = base64.b64encode(self._key.sign(content, _PADDING, _SHA256)).decode("ascii")
         return {
-            "signature": build_signature_header(value, self._key_version),
+            "signature": build_signature_header(url_encode_base64(value), self._key_version),
             "response-time": now,
             "client-id": client_id,
         }
 
-    def response(self, path: str, client_id: str, body: dict[str, Any]) -> Response:
+    def answer(self, path: str, client_id: str, body: dict[str, Any]) -> SignedAnswer:
         raw = encode_body(body)
-        response = Response(raw, status_code=200, headers=self.headers(path, client_id, raw))
-        response.headers["content-type"] = CONTENT_TYPE
-        return response
+        return SignedAnswer(raw, self.headers(path, client_id, raw))
+
+    def response(self, path: str, client_id: str, body: dict[str, Any]) -> Response:
+        return self.answer(path, client_id, body).response()

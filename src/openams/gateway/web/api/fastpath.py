@@ -10,7 +10,6 @@ through FastAPI as usual.
 from __future__ import annotations
 
 from fastapi import FastAPI
-from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from openams.gateway.web.api.absolute_target import normalize_target
@@ -32,7 +31,6 @@ class GatewayApp(FastAPI):
         if self.ams_api is not None and scope["type"] == "http":
             scope = normalize_target(scope)
             if is_ams_path(scope["path"]):
-                response = await self.ams_api.endpoint(Request(scope, receive))
-                await response(scope, receive, send)
+                await self.ams_api.asgi(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)

@@ -6,25 +6,26 @@ reach the same handlers; ``testHelpers`` exist only under the sandbox prefix.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from openams.gateway.domain.errors import DomainError
 from openams.gateway.domain.merchant import Merchant
 from openams.gateway.web.api.auth import Authenticator, authenticate
-from openams.gateway.web.api.envelope import ResponseSigner
+from openams.gateway.web.api.envelope import ResponseSigner, SignedAnswer
+from openams.gateway.web.api.headers import first_header, header_dict, request_path
 from openams.gateway.web.api.parsing import check_content_type, parse_json_object, parse_model
 from openams.gateway.web.api.ratelimit import RateLimiter
+from openams.gateway.web.api.threads import RequestThreads
 from openams.protocol.results import result
 
 log = logging.getLogger("openams.gateway.api")
@@ -36,19 +37,17 @@ ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 API_THREADS = 8
 
 
-_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS: dict[int, RequestThreads] = {}
 _POOLS_LOCK = threading.Lock()
 
 
-def shared_pool(threads: int) -> ThreadPoolExecutor:
+def shared_pool(threads: int) -> RequestThreads:
     """One pool per size for the whole process, made on first use: apps built one after
     another (tests) share their threads instead of each leaving idle ones behind."""
     with _POOLS_LOCK:
         pool = _POOLS.get(threads)
         if pool is None:
-            pool = _POOLS[threads] = ThreadPoolExecutor(
-                threads, thread_name_prefix=f"openams-api-{threads}"
-            )
+            pool = _POOLS[threads] = RequestThreads(threads, f"openams-api-{threads}")
         return pool
 
 
@@ -86,58 +85,78 @@ class AmsApi:
         self.config = config
         self.limiter = limiter
         self.threads = threads
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: RequestThreads | None = None
 
     def routes(self) -> list[Route]:
         return [Route("/ams/{rest:path}", self.endpoint, methods=ALL_METHODS)]
 
     async def endpoint(self, request: Request) -> Response:
-        path = request.url.path
-        client_id = request.headers.get("client-id", "").strip()
-        if request.method != "POST":
+        answer = await self._serve(request.scope, request.receive)
+        return Response() if answer is None else answer.response()
+
+    async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one AMS request straight on ASGI, without the framework's request and
+        response objects (their header and URL handling costs more than the rest)."""
+        answer = await self._serve(scope, receive)
+        if answer is not None:
+            await answer.send(send)
+
+    async def _serve(self, scope: Scope, receive: Receive) -> SignedAnswer | None:
+        """The signed answer; None when the client went away before its body arrived."""
+        path = request_path(scope)
+        headers = header_dict(scope)
+        client_id = first_header(scope, b"client-id").strip()
+        method = scope["method"]
+        if method != "POST":
             body = {
                 "result": result(
-                    "METHOD_NOT_SUPPORTED",
-                    f"{request.method} is not supported; every AMS API is POST",
+                    "METHOD_NOT_SUPPORTED", f"{method} is not supported; every AMS API is POST"
                 )
             }
-            return self.signer.response(path, client_id, body)
+            return self.signer.answer(path, client_id, body)
         try:
-            raw = await self._read_body(request)
+            raw = await self._read_body(headers, receive)
         except BodyTooLarge:
             body = {
                 "result": result(
                     "PARAM_ILLEGAL", f"the body exceeds {self.config.max_body_bytes} bytes"
                 )
             }
-            return self.signer.response(path, client_id, body)
-        headers = {k: v for k, v in request.headers.items()}
-        # Verify, handle and sign in one hop to a plain thread pool (the database calls
-        # block); loop.run_in_executor costs about half of anyio's to_thread per call.
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool(), self._answer, path, client_id, headers, raw)
+            return self.signer.answer(path, client_id, body)
+        except ClientDisconnect:
+            return None
+        # Verify, handle and sign in one hop to the request threads (the database calls
+        # block).
+        return await self._pool().run(self._answer, path, client_id, headers, raw)
 
-    def _answer(self, path: str, client_id: str, headers: dict[str, str], raw: bytes) -> Response:
-        return self.signer.response(path, client_id, self.process(path, headers, raw))
+    def _answer(
+        self, path: str, client_id: str, headers: dict[str, str], raw: bytes
+    ) -> SignedAnswer:
+        return self.signer.answer(path, client_id, self.process(path, headers, raw))
 
-    def _pool(self) -> ThreadPoolExecutor:
+    def _pool(self) -> RequestThreads:
         if self._executor is None:
             self._executor = shared_pool(self.threads)
         return self._executor
 
-    async def _read_body(self, request: Request) -> bytes:
+    async def _read_body(self, headers: dict[str, str], receive: Receive) -> bytes:
         limit = self.config.max_body_bytes
-        declared = request.headers.get("content-length", "")
+        declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise BodyTooLarge
         chunks: list[bytes] = []
         size = 0
-        async for chunk in request.stream():
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect
+            chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
                 raise BodyTooLarge
             chunks.append(chunk)
-        return b"".join(chunks)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
     def resolve(self, path: str) -> tuple[Operation, bool]:
         if path.startswith(SANDBOX_PREFIX):

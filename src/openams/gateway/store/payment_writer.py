@@ -1,0 +1,149 @@
+"""pay's common case, a new payment, in one short transaction on the driver connection.
+
+A pay without card data needs nothing but ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
+and its commit; going through the ORM's connection, transaction and result objects for
+that cost more CPU than the statement itself. Here the statement is compiled once and
+run on the DBAPI connection the engine's pool hands out:
+
+- SQLite: ``BEGIN IMMEDIATE``, the insert, ``COMMIT`` under the store's writer lock (the
+  same lock every unit of work that writes takes);
+- PostgreSQL: the insert alone in autocommit, one round trip (psycopg prepares it
+  server-side after a few uses).
+
+The row is durable when :meth:`NewPaymentWriter.insert_new` returns True; False means
+the (client id, paymentRequestId) was taken, and the caller goes the long way round.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, event
+from sqlalchemy.dialects import postgresql, sqlite
+
+from openams.gateway.domain.payment import Payment
+from openams.gateway.store.engine import is_sqlite
+from openams.gateway.store.repositories import payment_row
+from openams.gateway.store.tables import payments
+
+_COMPILED: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
+
+
+def _insert_sql(engine: Engine, columns: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
+    """The statement's text, and the order of its positional parameters (SQLite);
+    compiled once per database kind."""
+    key = (engine.dialect.name, columns)
+    found = _COMPILED.get(key)
+    if found is None:
+        found = _COMPILED[key] = _compile(engine, columns)
+    return found
+
+
+def _compile(engine: Engine, columns: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
+    dialect = sqlite if is_sqlite(engine) else postgresql
+    stmt = (
+        dialect.insert(payments)
+        .values({name: bindparam(name) for name in columns})
+        .on_conflict_do_nothing()
+        .returning(payments.c.payment_id)
+    )
+    compiled = stmt.compile(dialect=engine.dialect)
+    order = compiled.positiontup
+    return str(compiled), None if order is None else tuple(order)
+
+
+class NewPaymentWriter:
+    def __init__(self, engine: Engine, write_lock: threading.RLock) -> None:
+        self._engine = engine
+        self._sqlite = is_sqlite(engine)
+        self._write_lock = write_lock
+        # Driver connections of the writer's own (PostgreSQL: in autocommit), opened
+        # through the engine so its connect hooks run, and closed with its pool: a
+        # connection from the pool would cost a checkout, a pre-ping round trip and a
+        # check-in per pay.
+        self._idle: list[Any] = []
+        event.listen(engine, "engine_disposed", self._close_idle)
+
+    def insert_new(self, payment: Payment) -> bool:
+        """Insert and commit unless the payment's (client id, paymentRequestId) exists;
+        True when this call stored it."""
+        values = payment_row(payment)
+        sql, order = _insert_sql(self._engine, tuple(values))
+        params: Any = values if order is None else tuple(values[name] for name in order)
+        insert = self._insert_sqlite if self._sqlite else self._insert_postgresql
+        conn, reused = self._take()
+        try:
+            inserted = insert(conn, sql, params)
+        except Exception:
+            stale = reused and _is_broken(conn)
+            conn.close()
+            if not stale:
+                raise
+            # An idle connection the database dropped (a restart): once more on a fresh
+            # one. Safe: if the first insert did land, this one reports the request id
+            # taken and the caller replays the stored payment.
+            conn, _ = self._take(fresh=True)
+            try:
+                inserted = insert(conn, sql, params)
+            except BaseException:
+                conn.close()
+                raise
+        except BaseException:
+            conn.close()
+            raise
+        self._idle.append(conn)
+        return inserted
+
+    @property
+    def idle_connections(self) -> tuple[Any, ...]:
+        """The driver connections waiting for the next insert."""
+        return tuple(self._idle)
+
+    def _take(self, *, fresh: bool = False) -> tuple[Any, bool]:
+        if not fresh:
+            try:
+                return self._idle.pop(), True
+            except IndexError:
+                pass
+        pooled = self._engine.raw_connection()
+        conn = pooled.driver_connection
+        assert conn is not None
+        pooled.detach()  # ours from now on; closed by _close_idle
+        if not self._sqlite:
+            conn.autocommit = True
+        return conn, False
+
+    def _close_idle(self, _engine: Engine) -> None:
+        while self._idle:
+            self._idle.pop().close()
+
+    def _insert_sqlite(self, conn: Any, sql: str, params: Any) -> bool:
+        with self._write_lock:
+            cursor = conn.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                inserted = bool(cursor.execute(sql, params).fetchall())
+                cursor.execute("COMMIT")
+            finally:
+                if conn.in_transaction:
+                    conn.rollback()
+                cursor.close()
+        return inserted
+
+    @staticmethod
+    def _insert_postgresql(conn: Any, sql: str, params: Any) -> bool:
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone() is not None
+
+
+def _is_broken(conn: Any) -> bool:
+    """The connection is closed or lost (psycopg says so; sqlite3 refuses to answer)."""
+    if hasattr(conn, "broken"):
+        return bool(conn.closed or conn.broken)
+    try:
+        conn.total_changes  # noqa: B018 - raises on a closed sqlite3 connection
+    except Exception:
+        return True
+    return False
