@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +15,7 @@ from openams.gateway.settings import DEFAULT_DATABASE_URL, Settings
 from openams.protocol.keys import generate_key_pair, load_public_key, pem_body, public_key_pem
 
 if TYPE_CHECKING:
+    from openams.gateway.app import Gateway
     from openams.shop import ShopSettings
 
 DEMO_CLIENT_ID = "SANDBOX_OPENAMS_DEMO"
@@ -147,16 +150,27 @@ def _serve(
         "log_level": "info",
         "access_log": settings.access_log,
     }
+    # Migrate, make the gateway key and the console admin once, here, before any worker
+    # process exists; each worker then builds its gateway from the same settings.
+    gateway = build_gateway(settings)
+    _print_console_admin(gateway)
     if workers == 1:
-        uvicorn.run(create_app(settings), **options)
+        uvicorn.run(create_app(settings, gateway=gateway), **options)
         return
-    # Migrate and make the gateway key once, here; each worker process then builds its
-    # gateway from the same settings, passed on in the environment.
-    build_gateway(settings).engine.dispose()
+    gateway.engine.dispose()
     for name, value in settings.model_dump(exclude_none=True).items():
         if name in ("host", "port", "database_url", "public_url", "access_log"):
             os.environ[f"OPENAMS_{name.upper()}"] = str(value)
     uvicorn.run(f"{create_app.__module__}:create_app", factory=True, workers=workers, **options)
+
+
+def _print_console_admin(gateway: Gateway) -> None:
+    """On the first start, the console admin's password: printed once, never logged."""
+    from openams.gateway.web.console.first_start import admin_banner
+
+    banner = admin_banner(gateway.console, gateway.settings.base_url)
+    if banner is not None:
+        click.echo(banner)
 
 
 @main.group()
@@ -362,10 +376,13 @@ sandbox merchant     {client_id}
 
 openams shop         {shop_url}
   database           {shop_settings.database_path}
+  store entry code   {shop_url}/store  (scan it with the wallet simulator: {base}/wallet/scan)
+  console            {base}/console
 
 try it:  open {shop_url} and buy something, or .venv/bin/python examples/pay.py
 """
     )
+    _print_console_admin(gateway)
     import threading
 
     import uvicorn
@@ -526,3 +543,140 @@ def notifications_chaos(
     else:
         gateway.sandbox.set_chaos(merchant, chaos)
         click.echo(f"{client_id}: {chaos}")
+
+
+@contextmanager
+def _store(database_url: str) -> Iterator[Any]:
+    """The migrated database's unit-of-work factory (no gateway key needed); the engine
+    is disposed of on leaving."""
+    from openams.gateway.store.engine import make_engine
+    from openams.gateway.store.migrate import upgrade
+    from openams.gateway.store.unit_of_work import SqlStore
+
+    engine = make_engine(_settings(database_url=database_url).database_url)
+    try:
+        upgrade(engine)
+        yield SqlStore(engine)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _fx_service(database_url: str) -> Iterator[Any]:
+    from openams.gateway.domain.clock import system_clock
+    from openams.gateway.services.fx import FxService
+
+    with _store(database_url) as store:
+        yield FxService(store, system_clock)
+
+
+def _day_option(help_text: str) -> Any:
+    return click.option("--date", "day", default=None, metavar="YYYY-MM-DD", help=help_text)
+
+
+@main.group()
+def fx() -> None:
+    """Daily FX rates used for settlement amounts (docs/settlement.md)."""
+
+
+@fx.command("list")
+@_day_option("Only the rate of each pair in force on this day (UTC).")
+@database_option
+def fx_list(day: str | None, database_url: str) -> None:
+    """Print the stored rates as CSV (base,quote,rate,date)."""
+    from openams.gateway.domain.fx import CSV_COLUMNS, RateError, format_decimal, parse_day
+
+    try:
+        on = parse_day(day) if day else None
+    except RateError as exc:
+        _fail(str(exc))
+        return
+    with _fx_service(database_url) as service:
+        rates = service.rates(on)
+    click.echo(",".join(CSV_COLUMNS))
+    for rate in rates:
+        click.echo(f"{rate.base},{rate.quote},{format_decimal(rate.rate)},{rate.day.isoformat()}")
+
+
+@fx.command("set")
+@click.argument("base")
+@click.argument("quote")
+@click.argument("rate")
+@_day_option("The day the rate applies from (UTC); default today.")
+@database_option
+def fx_set(base: str, quote: str, rate: str, day: str | None, database_url: str) -> None:
+    """Set the rate of BASE/QUOTE (one BASE buys RATE QUOTE) from a day on."""
+    from datetime import UTC, datetime
+
+    from openams.gateway.domain.fx import FxRate, RateError, format_decimal
+
+    try:
+        parsed = FxRate.parse(base, quote, rate, day or datetime.now(UTC).date().isoformat())
+    except RateError as exc:
+        _fail(str(exc))
+        return
+    with _fx_service(database_url) as service:
+        service.set(parsed)
+    click.echo(f"{parsed.pair} = {format_decimal(parsed.rate)} from {parsed.day.isoformat()}")
+
+
+@fx.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@database_option
+def fx_import(file: Path, database_url: str) -> None:
+    """Load rates from a CSV file with the header base,quote,rate,date (all or nothing)."""
+    from openams.gateway.domain.fx import RateError, read_rates_csv
+
+    try:
+        rates = read_rates_csv(file.read_text(encoding="utf-8-sig"))
+    except (RateError, UnicodeDecodeError) as exc:
+        _fail(f"{file}: {exc}")
+        return
+    with _fx_service(database_url) as service:
+        count = service.put_all(rates)
+    click.echo(f"imported {count} rates from {file}")
+
+
+@main.group()
+def reports() -> None:
+    """Reconciliation reports."""
+
+
+@reports.command("settlement")
+@click.option("--date", "day", required=True, metavar="YYYY-MM-DD", help="The UTC day.")
+@click.option("--client-id", envvar="OPENAMS_CLIENT_ID", required=True, show_envvar=True)
+@click.option(
+    "--out",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the two CSV files.",
+)
+@database_option
+def reports_settlement(day: str, client_id: str, out: Path, database_url: str) -> None:
+    """Write the day's transaction file and settlement file for a merchant."""
+    from openams.gateway.domain.errors import DomainError
+    from openams.gateway.domain.fx import RateError, RateNotFound, parse_day
+    from openams.gateway.services.reports import ReportService
+
+    try:
+        on = parse_day(day)
+        with _store(database_url) as store:
+            report = ReportService(store).settlement_report(client_id, on)
+    except RateError as exc:
+        _fail(str(exc))
+        return
+    except DomainError as exc:
+        _fail(f"{exc.code}: {exc.message}")
+        return
+    except RateNotFound as exc:
+        _fail(str(exc))
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in (
+        (report.transaction_file_name, report.transactions_csv()),
+        (report.settlement_file_name, report.settlement_csv()),
+    ):
+        path = out / name
+        path.write_text(text, encoding="utf-8", newline="")
+        click.echo(f"wrote {path}")
