@@ -17,6 +17,7 @@ bound measured the same way. Reproduce::
     .venv/bin/python bench/pay.py
     .venv/bin/python bench/pay.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
     .venv/bin/python bench/pay.py --database-url ... --workers 2 --server-cpus 0,1
+    .venv/bin/python bench/pay.py --api-threads 0     # AMS requests inline on the loop
 """
 
 from __future__ import annotations
@@ -143,7 +144,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         key_file = Path(tmp) / "gateway.pem"
         key_file.write_text(gateway_key.private_pem)
         register(url, key_file, merchant.public_pem)
-        with serve(url, key_file, cpus=server_cpus, workers=args.workers) as server:
+        env = {} if args.api_threads is None else {"OPENAMS_API_THREADS": args.api_threads}
+        with serve(url, key_file, cpus=server_cpus, workers=args.workers, env=env) as server:
             pin(client_cpus)
             loop = new_loop()
             try:
@@ -171,6 +173,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "database": database_label(args.database_url),
         "workers": args.workers,
+        "api_threads": args.api_threads or "default",
         "crypto_bound_per_s": round(bound["per_wall_second"]),
         "crypto_bound_per_cpu_s": round(bound["per_cpu_second"]),
         "pay_per_s": round(peak.rate),
@@ -194,6 +197,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--warmup", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--api-threads", default=None, help="OPENAMS_API_THREADS for the server (0 = inline)"
+    )
     parser.add_argument("--server-cpus", default="0", help="CPUs for the server ('' = any)")
     parser.add_argument("--client-cpus", default="1", help="CPUs for the load generator")
     args = parser.parse_args()

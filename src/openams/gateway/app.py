@@ -202,7 +202,9 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
             signature_debugger=config.signature_debugger,
         ),
         limiter=rate_limiter(config),
-        threads=config.api_threads or (2 if is_sqlite(gateway.engine) else 8),
+        threads=(2 if is_sqlite(gateway.engine) else 8)
+        if config.api_threads is None
+        else config.api_threads,
     )
     app = GatewayApp(
         title="openams gateway",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/openams.db"
@@ -45,9 +45,10 @@ class Settings(BaseSettings):
     #: Requests a client id may send at once before the rate applies; default: one
     #: second's worth (at least 1).
     rate_limit_burst: float | None = None
-    #: Threads per process that run AMS requests; unset: 2 on SQLite (one writer at a
-    #: time: more threads only queue), 8 on PostgreSQL.
-    api_threads: int | None = None
+    #: Threads per process that run AMS requests; 0 runs them inline on the event loop
+    #: (no thread hop; the loop waits on the database); unset: 2 on SQLite (one writer
+    #: at a time: more threads only queue), 8 on PostgreSQL.
+    api_threads: int | None = Field(default=None, ge=0)
     #: Log one line per HTTP request (uvicorn's access log) in ``openams serve``.
     access_log: bool = False
 

@@ -33,7 +33,8 @@ log = logging.getLogger("openams.gateway.api")
 PRODUCTION_PREFIX = "/ams/api/v1/"
 SANDBOX_PREFIX = "/ams/sandbox/api/v1/"
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-#: Threads that run AMS requests (each holds at most one database connection).
+#: Threads that run AMS requests (each holds at most one database connection); 0 runs
+#: them inline on the event loop.
 API_THREADS = 8
 
 
@@ -125,6 +126,10 @@ class AmsApi:
             return self.signer.answer(path, client_id, body)
         except ClientDisconnect:
             return None
+        if self.threads == 0:
+            # Inline: no thread hop, and the loop waits while the database call blocks
+            # (see "Request threads" in docs/decisions.md for when that pays).
+            return self._answer(path, client_id, headers, raw)
         # Verify, handle and sign in one hop to the request threads (the database calls
         # block).
         return await self._pool().run(self._answer, path, client_id, headers, raw)

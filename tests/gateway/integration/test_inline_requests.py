@@ -1,0 +1,80 @@
+"""``api_threads=0``: AMS requests answered inline on the event loop, no request threads."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from openams.gateway.app import Gateway, create_app
+from openams.gateway.settings import Settings
+from tests.ams_client import AmsClient
+from tests.gateway.integration.payloads import pay_body
+from tests.live_server import live_server
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"api_threads": 0})
+
+
+@pytest.fixture
+def handler_threads(gateway: Gateway) -> list[str]:
+    """Names of the threads that ran ``pay``, recorded by wrapping the service."""
+    names: list[str] = []
+    pay: Callable[..., Any] = gateway.payments.pay
+
+    def recording_pay(*args: Any, **kwargs: Any) -> Any:
+        names.append(threading.current_thread().name)
+        return pay(*args, **kwargs)
+
+    gateway.payments.pay = recording_pay  # type: ignore[method-assign]
+    return names
+
+
+@pytest.fixture
+def http(gateway: Gateway, handler_threads: list[str]) -> Iterator[httpx.Client]:
+    # handler_threads first: the app binds gateway.payments.pay when it is built
+    with live_server(create_app(gateway=gateway)) as url, httpx.Client(base_url=url) as client:
+        yield client
+
+
+def test_negative_api_threads_is_rejected() -> None:
+    with pytest.raises(ValidationError):
+        Settings(api_threads=-1)
+
+
+def test_inline_pay_is_answered_on_the_event_loop_thread(
+    ams: AmsClient, handler_threads: list[str]
+) -> None:
+    body = pay_body()
+    reply = ams.call("payments/pay", body)
+    assert reply.code == "PAYMENT_IN_PROCESS", reply.body
+    inquiry = ams.call("payments/inquiryPayment", {"paymentRequestId": body["paymentRequestId"]})
+    assert inquiry.body["paymentId"] == reply.body["paymentId"]
+    assert len(handler_threads) == 1
+    # live_server runs uvicorn's loop on its own thread: no request thread took the call
+    assert not handler_threads[0].startswith("openams-api"), handler_threads
+
+
+def test_inline_concurrent_identical_pays_create_one_payment(ams: AmsClient) -> None:
+    body = pay_body()
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        replies = list(pool.map(lambda _: ams.call("payments/pay", body), range(40)))
+    assert {reply.code for reply in replies} == {"PAYMENT_IN_PROCESS"}
+    assert len({reply.body["paymentId"] for reply in replies}) == 1
+
+
+def test_notification_chaos_delay_does_not_hold_up_the_answer(ams: AmsClient) -> None:
+    """The chaos delay postpones the notification; the API path never sleeps on it."""
+    reply = ams.call("testHelpers/notificationChaos", {"delaySeconds": 3600})
+    assert reply.code == "SUCCESS", reply.body
+    started = time.monotonic()
+    assert ams.call("payments/pay", pay_body()).code == "PAYMENT_IN_PROCESS"
+    assert time.monotonic() - started < 5
