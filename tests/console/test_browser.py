@@ -126,6 +126,22 @@ def test_pages_and_actions(page: Page, ams: AmsClient, gateway: Gateway) -> None
     merchant = gateway.merchants.get("SANDBOX_TEST_MERCHANT")
     assert merchant is not None and merchant.notify_url == "https://shop.example/notify"
 
+    page.get_by_role("link", name="Reports").click()
+    expect(page.get_by_role("heading", name="Settlement report")).to_be_visible()
+    summary = page.get_by_test_id("settlement-summary")
+    expect(summary).to_contain_text(str(body["paymentAmount"]["currency"]))
+    shot(page, "reports")
+    with page.expect_download() as download:
+        page.get_by_test_id("download-transactions").click()
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert "transactionType" in lines[0]
+    assert {
+        line.split(",")[lines[0].split(",").index("transactionType")] for line in lines[1:]
+    } == {
+        "PAYMENT",
+        "REFUND",
+    }
+
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
