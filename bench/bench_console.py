@@ -17,16 +17,13 @@ import argparse
 import re
 import statistics
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from sqlalchemy import insert
 
 from openams.gateway.app import build_gateway, create_app
@@ -34,6 +31,7 @@ from openams.gateway.settings import Settings
 from openams.gateway.store.console import payments_page_query
 from openams.gateway.store.tables import payments
 from openams.protocol.keys import generate_key_pair
+from openams.testing._server import serve
 
 CLIENT_ID = "SANDBOX_BENCH"
 START = 1_700_000_000_000
@@ -72,24 +70,6 @@ def explain(gateway: Any, stmt: Any) -> str:
         sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
         prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
         return " | ".join(str(row[-1]) for row in conn.exec_driver_sql(prefix + sql))
-
-
-@contextmanager
-def served(app: Any) -> Iterator[str]:
-    """The app on a real uvicorn server, 127.0.0.1, a free port, in a thread."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def sign_in(client: httpx.Client) -> None:
@@ -147,7 +127,9 @@ def prepare(stack: ExitStack, rows: int, database_url: str | None) -> Size:
     gateway.console.set_password("admin", PASSWORD)
     plan = explain(gateway, payments_page_query(CLIENT_ID, limit=51))
     assert "ix_payments_client_created" in plan, plan
-    base_url = stack.enter_context(served(create_app(gateway=gateway)))
+    server = serve(create_app(gateway=gateway), name="bench-console")
+    stack.callback(server.stop)
+    base_url = server.url
     client = stack.enter_context(httpx.Client(base_url=base_url))
     sign_in(client)
     print(f"{rows:>9} payments (seeded in {seeded:.1f} s): plan {plan}", flush=True)
