@@ -344,11 +344,12 @@ def test_ten_thousand_generated_requests_in_process(
 
     assert sum(labels.values()) >= IN_PROCESS_CASES
     # the generator reached past authentication and parsing into the services
-    assert codes["PAYMENT_IN_PROCESS"] > 20, codes
-    assert codes["SUCCESS"] > 50, codes
+    # (floors scale with the case count: 20 and 50 at the full 10,000)
+    assert codes["PAYMENT_IN_PROCESS"] > IN_PROCESS_CASES // 500, codes
+    assert codes["SUCCESS"] > IN_PROCESS_CASES // 200, codes
     assert {"INVALID_SIGNATURE", "PARAM_ILLEGAL", "NO_INTERFACE_DEF"} <= set(codes), codes
     assert _snapshot(gateway, OWNER_CLIENT) == before
-    assert _check_integrity(gateway, FUZZ_CLIENT) > 20
+    assert _check_integrity(gateway, FUZZ_CLIENT) > IN_PROCESS_CASES // 500
     # the owner's data still answers as before
     assert owner.call("payments/inquiryPayment", {"paymentId": before["payments"][0][0]}).code == (
         "SUCCESS"
