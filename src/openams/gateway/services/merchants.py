@@ -120,11 +120,7 @@ class MerchantService:
 
     @staticmethod
     def _live_key(uow: UnitOfWork, client_id: str, key_version: str) -> MerchantKey:
-        key = uow.merchants.get_key(client_id, key_version)
-        if key is None:
-            raise DomainError(
-                "KEY_NOT_FOUND", f"no public key with keyVersion {key_version} for {client_id}"
-            )
+        key = _stored_key(uow, client_id, key_version)
         if key.retired:
             raise DomainError(
                 "PARAM_ILLEGAL", f"key version {key_version} of {client_id} is already retired"
@@ -161,11 +157,7 @@ class MerchantService:
             merchant = uow.merchants.get(client_id)
             if merchant is None:
                 raise DomainError("CLIENT_INVALID", f"client-id {client_id!r} is not registered")
-            key = uow.merchants.get_key(client_id, key_version)
-        if key is None:
-            raise DomainError(
-                "KEY_NOT_FOUND", f"no public key with keyVersion {key_version} for {client_id}"
-            )
+            key = _stored_key(uow, client_id, key_version)
         if key.retired:
             raise DomainError(
                 "KEY_NOT_FOUND", f"keyVersion {key_version} of {client_id} was retired"
@@ -175,3 +167,13 @@ class MerchantService:
     def get(self, client_id: str) -> Merchant | None:
         with self.uow() as uow:
             return uow.merchants.get(client_id)
+
+
+def _stored_key(uow: UnitOfWork, client_id: str, key_version: str) -> MerchantKey:
+    """The merchant's key of that version, retired or not; KEY_NOT_FOUND if none."""
+    key = uow.merchants.get_key(client_id, key_version)
+    if key is None:
+        raise DomainError(
+            "KEY_NOT_FOUND", f"no public key with keyVersion {key_version} for {client_id}"
+        )
+    return key
