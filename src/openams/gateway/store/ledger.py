@@ -75,39 +75,31 @@ class SqlLedger:
                 p.paid_at < end_ms,
             )
         )
-        captured = (
-            select(
-                *shape(
-                    SettlementKind.CAPTURE, c, (c.capture_id, c.capture_request_id), c.captured_at
+
+        def of_payment(kind: SettlementKind, table: Any, ids: tuple[Any, Any], at: Any) -> Any:
+            """A capture's or refund's rows: successful, of this merchant, in the day."""
+            source = table.c
+            return (
+                select(*shape(kind, source, ids, at))
+                .select_from(
+                    table.join(
+                        payments,
+                        and_(p.client_id == source.client_id, p.payment_id == source.payment_id),
+                    ).outerjoin(transaction_settlements, settled(kind, ids[0]))
+                )
+                .where(
+                    source.client_id == client_id,
+                    source.status == TransactionStatus.SUCCESS.value,
+                    at >= start_ms,
+                    at < end_ms,
                 )
             )
-            .select_from(
-                captures.join(
-                    payments, and_(p.client_id == c.client_id, p.payment_id == c.payment_id)
-                ).outerjoin(transaction_settlements, settled(SettlementKind.CAPTURE, c.capture_id))
-            )
-            .where(
-                c.client_id == client_id,
-                c.status == TransactionStatus.SUCCESS.value,
-                c.captured_at >= start_ms,
-                c.captured_at < end_ms,
-            )
+
+        captured = of_payment(
+            SettlementKind.CAPTURE, captures, (c.capture_id, c.capture_request_id), c.captured_at
         )
-        refunded = (
-            select(
-                *shape(SettlementKind.REFUND, r, (r.refund_id, r.refund_request_id), r.refunded_at)
-            )
-            .select_from(
-                refunds.join(
-                    payments, and_(p.client_id == r.client_id, p.payment_id == r.payment_id)
-                ).outerjoin(transaction_settlements, settled(SettlementKind.REFUND, r.refund_id))
-            )
-            .where(
-                r.client_id == client_id,
-                r.status == TransactionStatus.SUCCESS.value,
-                r.refunded_at >= start_ms,
-                r.refunded_at < end_ms,
-            )
+        refunded = of_payment(
+            SettlementKind.REFUND, refunds, (r.refund_id, r.refund_request_id), r.refunded_at
         )
         query = union_all(sales, captured, refunded)
         rows = self._conn.execute(query).all()
