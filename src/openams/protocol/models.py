@@ -19,11 +19,19 @@ Str256 = Annotated[str, StringConstraints(max_length=256)]
 Url = Annotated[str, StringConstraints(max_length=2048)]
 
 
+_CONTAINERS = (dict, list)
+
+
 def _drop_none(value: Any) -> Any:
+    # Containers only are visited: a call per leaf value cost more than the walk.
     if isinstance(value, dict):
-        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+        return {
+            k: _drop_none(v) if isinstance(v, _CONTAINERS) else v
+            for k, v in value.items()
+            if v is not None
+        }
     if isinstance(value, list):
-        return [_drop_none(v) for v in value if v is not None]
+        return [_drop_none(v) if isinstance(v, _CONTAINERS) else v for v in value if v is not None]
     return value
 
 

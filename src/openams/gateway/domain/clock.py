@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 Clock = Callable[[], int]
 """Returns the current time in epoch milliseconds."""
@@ -26,7 +27,23 @@ def from_ms(ms: int) -> datetime:
 
 def iso(ms: int) -> str:
     """``2026-11-22T01:30:00+00:00``: ISO-8601 with offset, to the second, as Antom writes it."""
-    return from_ms(ms).replace(microsecond=0).isoformat()
+    return _iso_second(ms // 1000)
+
+
+def compact(ms: int) -> str:
+    """``20261122013000``: the UTC second as 14 digits, the head of Antom's ids."""
+    return _compact_second(ms // 1000)
+
+
+# Every answer formats a few of the same seconds (now, an expiry minutes ahead): made once.
+@lru_cache(maxsize=1024)
+def _iso_second(second: int) -> str:
+    return datetime.fromtimestamp(second, tz=UTC).isoformat()
+
+
+@lru_cache(maxsize=64)
+def _compact_second(second: int) -> str:
+    return f"{datetime.fromtimestamp(second, tz=UTC):%Y%m%d%H%M%S}"
 
 
 def parse_datetime(text: str) -> datetime:

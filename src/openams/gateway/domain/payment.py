@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 from openams.gateway.domain.cards import CardResult
-from openams.gateway.domain.clock import from_ms
+from openams.gateway.domain.clock import compact
 from openams.gateway.domain.errors import DomainError
+from openams.gateway.domain.randomness import random_digits, urlsafe_token
 from openams.gateway.domain.transactions import AUTH_WINDOW
 from openams.gateway.domain.transitions import (
     FINAL_STATES,
@@ -32,13 +32,16 @@ AUTH_EXPIRED_RESULT = (
 
 
 def new_payment_id(now_ms: int) -> str:
-    """A 34-digit id in Antom's style: creation day, then random digits."""
-    return f"{from_ms(now_ms):%Y%m%d}{secrets.randbelow(10**26):026d}"
+    """A 34-digit id in Antom's style: the creation second (UTC), then 20 random digits.
+
+    Ids made one after another sort one after another, so new rows go to the end of the
+    primary-key index instead of anywhere in it."""
+    return compact(now_ms) + random_digits(20)
 
 
 def new_token() -> str:
-    """The unguessable part of every buyer-facing link."""
-    return secrets.token_urlsafe(24)
+    """The unguessable part of every buyer-facing link (192 random bits)."""
+    return urlsafe_token(24)
 
 
 @dataclass(frozen=True, slots=True)

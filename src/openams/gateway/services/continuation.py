@@ -6,10 +6,10 @@ unguessable token, never the payment id alone.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from openams.gateway import compact_json
 from openams.gateway.domain.clock import iso
 from openams.gateway.domain.payment import Payment
 from openams.gateway.domain.payment_methods import PaymentMethodSpec
@@ -55,9 +55,8 @@ def _redirect_form(url: str) -> dict[str, Any]:
 
 
 def _payment_action_form(url: str) -> str:
-    return json.dumps(
-        {"method": "GET", "paymentActionFormType": "RedirectActionForm", "redirectUrl": url},
-        separators=(",", ":"),
+    return compact_json.dumps(
+        {"method": "GET", "paymentActionFormType": "RedirectActionForm", "redirectUrl": url}
     )
 
 
@@ -74,7 +73,7 @@ def _alipaycn(payment: Payment, links: Links) -> dict[str, Any]:
     return {
         "redirectActionForm": {
             "method": "GET",
-            "parameters": json.dumps(parameters, separators=(",", ":")),
+            "parameters": compact_json.dumps(parameters),
             "redirectUrl": links.alipaycn_cashier(payment.terminal_type),
         }
     }

@@ -5,8 +5,8 @@ and its commit; going through the ORM's connection, transaction and result objec
 that cost more CPU than the statement itself. Here the statement is compiled once and
 run on the DBAPI connection the engine's pool hands out:
 
-- SQLite: ``BEGIN IMMEDIATE``, the insert, ``COMMIT`` under the store's writer lock (the
-  same lock every unit of work that writes takes);
+- SQLite: the insert alone in autocommit mode (its own transaction) under the store's
+  writer lock (the same lock every unit of work that writes takes);
 - PostgreSQL: the insert alone in autocommit, one round trip (psycopg prepares it
   server-side after a few uses).
 
@@ -27,11 +27,11 @@ from openams.gateway.store.engine import is_sqlite
 from openams.gateway.store.repositories import payment_row
 from openams.gateway.store.tables import payments
 
-_COMPILED: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
+_COMPILED: dict[tuple[str, tuple[str, ...]], str] = {}
 
 
-def _insert_sql(engine: Engine, columns: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
-    """The statement's text, and the order of its positional parameters (SQLite);
+def _insert_sql(engine: Engine, columns: tuple[str, ...]) -> str:
+    """The statement's text with named parameters (the row's dict binds as it is);
     compiled once per database kind."""
     key = (engine.dialect.name, columns)
     found = _COMPILED.get(key)
@@ -40,17 +40,18 @@ def _insert_sql(engine: Engine, columns: tuple[str, ...]) -> tuple[str, tuple[st
     return found
 
 
-def _compile(engine: Engine, columns: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
-    dialect = sqlite if is_sqlite(engine) else postgresql
+def _compile(engine: Engine, columns: tuple[str, ...]) -> str:
+    if is_sqlite(engine):
+        module, dialect = sqlite, sqlite.dialect(paramstyle="named")
+    else:
+        module, dialect = postgresql, engine.dialect  # psycopg: %(name)s
     stmt = (
-        dialect.insert(payments)
+        module.insert(payments)
         .values({name: bindparam(name) for name in columns})
         .on_conflict_do_nothing()
         .returning(payments.c.payment_id)
     )
-    compiled = stmt.compile(dialect=engine.dialect)
-    order = compiled.positiontup
-    return str(compiled), None if order is None else tuple(order)
+    return str(stmt.compile(dialect=dialect))
 
 
 class NewPaymentWriter:
@@ -68,9 +69,8 @@ class NewPaymentWriter:
     def insert_new(self, payment: Payment) -> bool:
         """Insert and commit unless the payment's (client id, paymentRequestId) exists;
         True when this call stored it."""
-        values = payment_row(payment)
-        sql, order = _insert_sql(self._engine, tuple(values))
-        params: Any = values if order is None else tuple(values[name] for name in order)
+        params = payment_row(payment)
+        sql = _insert_sql(self._engine, tuple(params))
         insert = self._insert_sqlite if self._sqlite else self._insert_postgresql
         conn, reused = self._take()
         try:
@@ -119,17 +119,11 @@ class NewPaymentWriter:
             self._idle.pop().close()
 
     def _insert_sqlite(self, conn: Any, sql: str, params: Any) -> bool:
+        # One statement in autocommit mode is its own transaction: SQLite takes the write
+        # lock as the statement starts (waiting in the busy handler, as BEGIN IMMEDIATE
+        # would) and commits once its RETURNING rows are read; an error rolls it back.
         with self._write_lock:
-            cursor = conn.cursor()
-            try:
-                cursor.execute("BEGIN IMMEDIATE")
-                inserted = bool(cursor.execute(sql, params).fetchall())
-                cursor.execute("COMMIT")
-            finally:
-                if conn.in_transaction:
-                    conn.rollback()
-                cursor.close()
-        return inserted
+            return bool(conn.execute(sql, params).fetchall())
 
     @staticmethod
     def _insert_postgresql(conn: Any, sql: str, params: Any) -> bool:

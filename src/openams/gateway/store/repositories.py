@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from openams.gateway import compact_json
 from openams.gateway.domain.cards import CardResult
 from openams.gateway.domain.chaos import ChaosSettings
 from openams.gateway.domain.merchant import Merchant, MerchantKey
@@ -191,10 +192,10 @@ def payment_row(payment: Payment) -> dict[str, Any]:
     values["status"] = payment.status.value
     values["currency"] = payment.amount.currency
     values["amount_value"] = payment.amount.value
-    values["request_json"] = json.dumps(payment.request, separators=(",", ":"))
+    values["request_json"] = compact_json.dumps(payment.request)
     values["is_authorization"] = int(payment.is_authorization)
     values["card_json"] = (
-        None if payment.card is None else json.dumps(payment.card.to_dict(), separators=(",", ":"))
+        None if payment.card is None else compact_json.dumps(payment.card.to_dict())
     )
     if payment.result_message:
         values["result_message"] = payment.result_message[:256]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
-import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
@@ -13,23 +14,29 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from starlette.responses import Response
 from starlette.types import Send
 
+from openams.gateway.compact_json import dumps_bytes
 from openams.protocol.signing import build_signature_header, signed_content
 
 CONTENT_TYPE = "application/json; charset=UTF-8"
+_CONTENT_TYPE_HEADER = (b"content-type", CONTENT_TYPE.encode())
 _PADDING = padding.PKCS1v15()
 _SHA256 = hashes.SHA256()
 
 
 def response_time() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    """``2026-11-22T01:30:00.123+00:00``: now, to the millisecond."""
+    ms = time.time_ns() // 1_000_000
+    second, milli = divmod(ms, 1000)
+    return f"{_second_prefix(second)}.{milli:03d}+00:00"
 
 
-#: Built once: json.dumps makes a new encoder per call when given options.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+@lru_cache(maxsize=4)
+def _second_prefix(second: int) -> str:
+    return datetime.fromtimestamp(second, tz=UTC).isoformat()[:19]
 
 
 def encode_body(body: dict[str, Any]) -> bytes:
-    return _ENCODER.encode(body).encode("utf-8")
+    return dumps_bytes(body)
 
 
 def url_encode_base64(text: str) -> str:
@@ -53,7 +60,7 @@ class SignedAnswer:
         """Straight to the ASGI server: the same headers a :meth:`response` carries."""
         headers = [(name.encode(), value.encode("latin-1")) for name, value in self.headers.items()]
         headers.append((b"content-length", str(len(self.raw)).encode()))
-        headers.append((b"content-type", CONTENT_TYPE.encode()))
+        headers.append(_CONTENT_TYPE_HEADER)
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": self.raw})
 
