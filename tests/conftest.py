@@ -1,28 +1,64 @@
 """Shared fixtures: a real database per test (SQLite file, or PostgreSQL when
-OPENAMS_TEST_DATABASE_URL is set), the gateway app, and a registered sandbox merchant."""
+OPENAMS_TEST_DATABASE_URL is set), the gateway app, and a registered sandbox merchant.
+
+Every test has its own database, server ports (tests/ports.py) and temporary files, so
+the suite runs in parallel under pytest-xdist (``make test`` runs ``pytest -n 4``); the
+few tests that must share one worker are listed in ``XDIST_GROUPS``."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import ssl
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from openams.gateway.app import Gateway, build_gateway, create_app
 from openams.gateway.domain.clock import system_clock
 from openams.gateway.settings import Settings
-from openams.gateway.store.engine import normalize_url
+from openams.gateway.store.engine import make_engine, normalize_url
+from openams.gateway.store.migrate import upgrade
 from openams.protocol.keys import KeyPair, generate_key_pair
 from tests.ams_client import AmsClient
 from tests.live_server import live_server
 
 POSTGRES_URL = os.environ.get("OPENAMS_TEST_DATABASE_URL")
 PUBLIC_URL = "http://gateway.test"
+#: For the plain-HTTP test clients, which never use it: httpx builds a TLS context for
+#: every client it creates unless given one (~30 ms of CPU), once per test here.
+UNUSED_TLS = ssl.create_default_context()
+#: Tests that run in one xdist worker, by node id prefix: tests/official serves the
+#: gateway on 127.0.0.1:443 for its whole session and shares .venv-official.
+XDIST_GROUPS = {"tests/official/": "official"}
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist's ``load`` scheduling, except that each of ``XDIST_GROUPS`` is one unit of
+    work (handed to one worker, and first, being the largest).
+
+    Not ``xdist_group`` marks with ``--dist loadgroup``: xdist 3.8 tags the grouped tests
+    by rewriting ``item._nodeid``, which pytest 9.2 no longer reads (its node ids are
+    structured), so the marks silently group nothing (pytest-xdist issue 1386)."""
+    if config.getvalue("dist") not in ("load", "loadgroup"):
+        return None  # an explicitly chosen --dist of another kind
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupedLoadScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            for prefix, group in XDIST_GROUPS.items():
+                if nodeid.startswith(prefix):
+                    return group
+            return nodeid  # every other test on its own, as --dist load
+
+    return GroupedLoadScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
@@ -88,8 +124,35 @@ def clock() -> ShiftableClock:
     return ShiftableClock()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per session (per xdist worker)."""
+    path = tmp_path_factory.mktemp("migrated") / "openams.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0, "the template is not checkpointed"
+    return path
+
+
 @pytest.fixture
-def gateway(settings: Settings, clock: ShiftableClock) -> Iterator[Gateway]:
+def gateway(
+    settings: Settings, clock: ShiftableClock, request: pytest.FixtureRequest
+) -> Iterator[Gateway]:
+    """The gateway on the test's database. A SQLite database that does not exist yet
+    starts as a copy of ``migrated_sqlite``, so ``build_gateway``'s migration finds it up
+    to date instead of running every migration for every test; tests that use
+    ``database_url`` alone (the CLI's, the migration tests) still start from an empty
+    file, and the PostgreSQL pass migrates each test's schema from scratch."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database)
+        if not database.exists():
+            database.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(request.getfixturevalue("migrated_sqlite"), database)
     built = build_gateway(settings, clock=clock)
     yield built
     built.engine.dispose()
@@ -98,7 +161,10 @@ def gateway(settings: Settings, clock: ShiftableClock) -> Iterator[Gateway]:
 @pytest.fixture
 def http(gateway: Gateway) -> Iterator[httpx.Client]:
     """An HTTP client talking to the gateway served for real on 127.0.0.1."""
-    with live_server(create_app(gateway=gateway)) as url, httpx.Client(base_url=url) as client:
+    with (
+        live_server(create_app(gateway=gateway)) as url,
+        httpx.Client(base_url=url, verify=UNUSED_TLS) as client,
+    ):
         yield client
 
 

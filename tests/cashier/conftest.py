@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
 from openams.gateway.app import Gateway, create_app
 from openams.gateway.settings import Settings
 from tests.chromium import launch, playwright_driver
+from tests.conftest import UNUSED_TLS
 from tests.live_server import live_server
+from tests.ports import free_port
 
 MERCHANT = "http://merchant.test"
 REDIRECT_URL = f"{MERCHANT}/orders/ORDER-1/result?lang=en"
@@ -41,15 +42,9 @@ PHONE: dict[str, Any] = {
 DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 860}}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def port() -> int:
-    return _free_port()
+    return free_port()
 
 
 @pytest.fixture
@@ -67,7 +62,7 @@ def settings(database_url: str, gateway_key_file: Path, port: int) -> Settings:
 def http(gateway: Gateway, port: int) -> Iterator[httpx.Client]:
     with (
         live_server(create_app(gateway=gateway), port=port) as url,
-        httpx.Client(base_url=url) as client,
+        httpx.Client(base_url=url, verify=UNUSED_TLS) as client,
     ):
         yield client
 

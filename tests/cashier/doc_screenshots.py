@@ -24,10 +24,11 @@ from openams.gateway.app import build_gateway, create_app
 from openams.gateway.settings import Settings
 from openams.protocol.keys import generate_key_pair
 from tests.ams_client import AmsClient
-from tests.cashier.conftest import REDIRECT_URL, _free_port
+from tests.cashier.conftest import REDIRECT_URL
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.gateway.integration.payloads import new_id, pay_body
 from tests.live_server import live_server
+from tests.ports import free_port
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "img"
 MAX_WIDTH = 800
@@ -52,7 +53,7 @@ def shop_order(**extra: Any) -> dict[str, Any]:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(
             database_url=f"sqlite:///{folder}/docs.db",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -21,7 +20,9 @@ from pathlib import Path
 
 import httpx
 
+from tests.conftest import UNUSED_TLS
 from tests.console.conftest import sign_in
+from tests.ports import free_port
 
 OPENAMS = Path(sys.executable).with_name("openams")
 PASSWORD_LINE = re.compile(r"^\s*password\s+(\S+)\s*$", re.MULTILINE)
@@ -37,16 +38,10 @@ class Served:
         return "".join(self.lines)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def openams_serve(database: Path, gateway_key_file: Path) -> Iterator[Served]:
     """``openams serve`` until its /healthz answers; stopped with SIGTERM on exit."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAMS_")}
     env["OPENAMS_GATEWAY_PRIVATE_KEY_FILE"] = str(gateway_key_file)
     process = subprocess.Popen(
@@ -66,7 +61,8 @@ def openams_serve(database: Path, gateway_key_file: Path) -> Iterator[Served]:
             assert process.poll() is None, f"openams serve exited: {served.stdout}"
             assert time.monotonic() < deadline, "openams serve did not start in 30 s"
             try:
-                if httpx.get(f"{served.url}/healthz", timeout=1).status_code == 200:
+                health = httpx.get(f"{served.url}/healthz", timeout=1, verify=UNUSED_TLS)
+                if health.status_code == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)

@@ -20,7 +20,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -40,8 +39,10 @@ from openams.gateway.domain.notification import DeliveryStatus
 from openams.gateway.store.tables import notifications, payments
 from openams.protocol.keys import KeyPair
 from tests.ams_client import AmsClient, AmsReply
+from tests.conftest import UNUSED_TLS
 from tests.gateway.integration.payloads import pay_body
 from tests.notify.receiver import Receiver, receiver
+from tests.ports import free_port
 
 OPENAMS = str(Path(sys.executable).with_name("openams"))
 CLIENT_ID = "SANDBOX_FAULTS"
@@ -50,12 +51,6 @@ CLIENTS = 6
 KILLS = 5
 SEED = int(os.environ.get("OPENAMS_FAULTS_SEED", "20261122"))
 LOST = (httpx.TransportError,)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -92,7 +87,8 @@ class Gateway_Process:
         while True:
             assert self.process.poll() is None, self.log.read_text()[-3000:]
             try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                health = httpx.get(self.url + "/healthz", timeout=1, verify=UNUSED_TLS)
+                if health.status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

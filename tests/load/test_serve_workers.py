@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,11 @@ import httpx
 from openams.gateway.app import Gateway
 from openams.protocol.keys import KeyPair
 from tests.ams_client import AmsClient
+from tests.conftest import UNUSED_TLS
 from tests.gateway.integration.payloads import pay_body
+from tests.ports import free_port
 
 OPENAMS = str(Path(sys.executable).with_name("openams"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _children(pid: int) -> list[int]:
@@ -42,7 +37,7 @@ def test_two_workers_serve_signed_pays_without_access_log(
     tmp_path: Path,
 ) -> None:
     gateway.merchants.add("SANDBOX_WORKERS", merchant_keys.public_pem)
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     env = {**os.environ, "OPENAMS_GATEWAY_PRIVATE_KEY_FILE": str(gateway_key_file)}
     with open(log, "wb") as out:
@@ -77,6 +72,6 @@ def test_two_workers_serve_signed_pays_without_access_log(
 
 def _up(url: str) -> bool:
     try:
-        return httpx.get(url + "/healthz", timeout=1).status_code == 200
+        return httpx.get(url + "/healthz", timeout=1, verify=UNUSED_TLS).status_code == 200
     except httpx.HTTPError:
         return False

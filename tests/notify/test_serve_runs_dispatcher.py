@@ -6,8 +6,9 @@ import time
 from pathlib import Path
 
 from tests.gateway.integration.payloads import pay_body
-from tests.gateway.integration.test_cli import free_port, run, running, signed_call
+from tests.gateway.integration.test_cli import run, running, signed_call
 from tests.notify.receiver import receiver
+from tests.ports import free_port
 
 
 def test_serve_delivers_notifications(tmp_path: Path, database_url: str) -> None:

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,9 @@ import httpx
 from openams.protocol.keys import load_private_key, load_public_key
 from openams.protocol.signing import build_signature_header, sign
 from tests.ams_client import AmsClient, now_iso
+from tests.conftest import UNUSED_TLS
 from tests.gateway.integration.payloads import pay_body
+from tests.ports import free_port
 from tests.shop.helpers import place_order, start_payment
 
 OPENAMS = str(Path(sys.executable).with_name("openams"))
@@ -36,12 +37,6 @@ def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) 
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Served:
@@ -69,7 +64,8 @@ def running(
         deadline = time.monotonic() + 30
         while True:
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1, verify=UNUSED_TLS)
+                if health.status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -212,7 +208,7 @@ def test_dev_provisions_a_sandbox_merchant_and_prints_what_to_use(
         deadline = time.monotonic() + 30
         while True:  # the shop starts in a thread beside the gateway
             try:
-                home = httpx.get(shop + "/", timeout=2)
+                home = httpx.get(shop + "/", timeout=2, verify=UNUSED_TLS)
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline, "the shop did not start"
