@@ -5,6 +5,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# pytest-xdist workers: the suite waits on servers, browsers and subprocesses, so four
+# keep two cores busy. PYTEST_WORKERS=0 runs it in one process; PYTEST_ARGS adds options.
+PYTEST_WORKERS ?= 4
 
 .PHONY: run test lint check-format format install clean browser
 
@@ -22,7 +25,7 @@ run: $(INSTALLED)
 
 ## test: lint, types, import contracts, then the whole suite
 test: lint browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## browser: Debian's Chromium for the Playwright tests (never a downloaded browser)
 browser:
