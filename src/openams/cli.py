@@ -141,10 +141,12 @@ def _serve(
     import uvicorn
 
     from openams.gateway.app import build_gateway, create_app
+    from openams.gateway.web.http_protocol import PROTOCOL_PATH
 
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
+        "http": PROTOCOL_PATH,
         "ssl_certfile": ssl_certfile,
         "ssl_keyfile": ssl_keyfile,
         "log_level": "info",

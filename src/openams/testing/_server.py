@@ -33,7 +33,7 @@ class LiveServer:
     The socket is bound before the app is built, so the app can know its own URL.
     """
 
-    def __init__(self, app: ASGIApp, sock: socket.socket, *, name: str) -> None:
+    def __init__(self, app: ASGIApp, sock: socket.socket, *, name: str, http: str = "auto") -> None:
         self.url = socket_url(sock)
         self._sock = sock
         config = uvicorn.Config(
@@ -45,6 +45,7 @@ class LiveServer:
             lifespan="off",
             interface="asgi3",
             ws="none",
+            http=http,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
