@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from openams.gateway import compact_json
-from openams.gateway.domain.clock import compact, from_ms, iso
+from openams.gateway.domain.clock import compact, from_ms, iso, iso_millis
 from openams.gateway.domain.payment import new_payment_id, new_token
 from openams.gateway.domain.randomness import RandomPool, random_bytes, random_digits
 from openams.gateway.web.api.envelope import response_time
@@ -65,6 +65,12 @@ def test_random_digits_have_the_asked_length() -> None:
 @given(MOMENTS)
 def test_iso_matches_datetime_formatting(ms: int) -> None:
     assert iso(ms) == from_ms(ms).replace(microsecond=0).isoformat()
+
+
+@given(MOMENTS)
+def test_iso_millis_matches_datetime_formatting(ms: int) -> None:
+    expected = datetime.fromtimestamp(ms // 1000, tz=UTC).replace(microsecond=ms % 1000 * 1000)
+    assert iso_millis(ms) == expected.isoformat(timespec="milliseconds")
 
 
 @given(MOMENTS)

@@ -30,6 +30,12 @@ def iso(ms: int) -> str:
     return _iso_second(ms // 1000)
 
 
+def iso_millis(ms: int) -> str:
+    """``2026-11-22T01:30:00.123+00:00``: ISO-8601 with offset, to the millisecond."""
+    second, milli = divmod(ms, 1000)
+    return f"{_iso_second(second)[:19]}.{milli:03d}+00:00"
+
+
 def compact(ms: int) -> str:
     """``20261122013000``: the UTC second as 14 digits, the head of Antom's ids."""
     return _compact_second(ms // 1000)

@@ -341,6 +341,6 @@ class SqlSessionRepository:
                 "session_data": session.session_data,
                 "created_at": session.created_at,
                 "expires_at": session.expires_at,
-                "request_json": json.dumps(session.request, separators=(",", ":")),
+                "request_json": compact_json.dumps(session.request),
             },
         )

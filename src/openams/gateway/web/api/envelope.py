@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import base64
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
@@ -15,6 +12,7 @@ from starlette.responses import Response
 from starlette.types import Send
 
 from openams.gateway.compact_json import dumps_bytes
+from openams.gateway.domain.clock import iso_millis, system_clock
 from openams.protocol.signing import build_signature_header, signed_content
 
 CONTENT_TYPE = "application/json; charset=UTF-8"
@@ -25,14 +23,7 @@ _SHA256 = hashes.SHA256()
 
 def response_time() -> str:
     """``2026-11-22T01:30:00.123+00:00``: now, to the millisecond."""
-    ms = time.time_ns() // 1_000_000
-    second, milli = divmod(ms, 1000)
-    return f"{_second_prefix(second)}.{milli:03d}+00:00"
-
-
-@lru_cache(maxsize=4)
-def _second_prefix(second: int) -> str:
-    return datetime.fromtimestamp(second, tz=UTC).isoformat()[:19]
+    return iso_millis(system_clock())
 
 
 def encode_body(body: dict[str, Any]) -> bytes:
