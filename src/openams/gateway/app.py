@@ -205,6 +205,9 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
         threads=(2 if is_sqlite(gateway.engine) else 8)
         if config.api_threads is None
         else config.api_threads,
+        loop_first=is_sqlite(gateway.engine)
+        if config.api_loop_first is None
+        else config.api_loop_first,
     )
     app = GatewayApp(
         title="openams gateway",

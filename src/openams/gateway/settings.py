@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     #: (no thread hop; the loop waits on the database); unset: 2 on SQLite (one writer
     #: at a time: more threads only queue), 8 on PostgreSQL.
     api_threads: int | None = Field(default=None, ge=0)
+    #: Answer each AMS request on the event loop until the database would make it wait
+    #: (another thread or process holds SQLite's writer lock), and only then hop to the
+    #: request threads; unset: on for SQLite, off for PostgreSQL (whose every round trip
+    #: would wait on the loop).
+    api_loop_first: bool | None = None
     #: Log one line per HTTP request (uvicorn's access log) in ``openams serve``.
     access_log: bool = False
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from openams.gateway.waiting import may_wait
+
 #: Set on a connection to make its next transaction a writer (SQLite BEGIN IMMEDIATE).
 WRITE_OPTION = "openams_write"
+#: How long a SQLite connection waits for another's write transaction.
+BUSY_TIMEOUT_MS = 60_000
+_BUSY = "openams_busy_timeout_ms"
 
 
 def normalize_url(url: str) -> str:
@@ -40,16 +46,26 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     )
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         # Take over transaction control from pysqlite so writers can BEGIN IMMEDIATE:
         # that serialises writers up front instead of failing on lock upgrade.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        record.info[_BUSY] = BUSY_TIMEOUT_MS
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # Work that must not wait (waiting.no_waiting) gets SQLITE_BUSY at once instead
+        # of sleeping in the busy handler; set only when the wanted timeout changes.
+        busy = BUSY_TIMEOUT_MS if may_wait() else 0
+        if record.info.get(_BUSY) != busy:
+            dbapi_connection.execute(f"PRAGMA busy_timeout={busy}")
+            record.info[_BUSY] = busy
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -57,3 +73,13 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
     return engine
+
+
+def is_sqlite_busy(exc: BaseException) -> bool:
+    """SQLITE_BUSY or one of its extended codes ("database is locked"), raw or wrapped
+    by SQLAlchemy."""
+    original = getattr(exc, "orig", exc)
+    code = getattr(original, "sqlite_errorcode", None)
+    if not isinstance(original, sqlite3.Error) or code is None:
+        return False
+    return bool(code & 0xFF == sqlite3.SQLITE_BUSY)

@@ -16,6 +16,7 @@ the (client id, paymentRequestId) was taken, and the caller goes the long way ro
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from typing import Any
 
@@ -23,9 +24,10 @@ from sqlalchemy import Engine, bindparam, event
 from sqlalchemy.dialects import postgresql, sqlite
 
 from openams.gateway.domain.payment import Payment
-from openams.gateway.store.engine import is_sqlite
+from openams.gateway.store.engine import is_sqlite, is_sqlite_busy
 from openams.gateway.store.repositories import payment_row
 from openams.gateway.store.tables import payments
+from openams.gateway.waiting import WouldWait, may_wait, wrote
 
 _COMPILED: dict[tuple[str, tuple[str, ...]], str] = {}
 
@@ -63,7 +65,9 @@ class NewPaymentWriter:
         # through the engine so its connect hooks run, and closed with its pool: a
         # connection from the pool would cost a checkout, a pre-ping round trip and a
         # check-in per pay.
-        self._idle: list[Any] = []
+        # Keyed by may_wait(): SQLite connections keep the busy timeout they were opened
+        # with (waiting.no_waiting work gets SQLITE_BUSY at once).
+        self._idle: dict[bool, list[Any]] = {True: [], False: []}
         event.listen(engine, "engine_disposed", self._close_idle)
 
     def insert_new(self, payment: Payment) -> bool:
@@ -72,9 +76,13 @@ class NewPaymentWriter:
         params = payment_row(payment)
         sql = _insert_sql(self._engine, tuple(params))
         insert = self._insert_sqlite if self._sqlite else self._insert_postgresql
-        conn, reused = self._take()
+        waits = may_wait()
+        conn, reused = self._take(waits)
         try:
             inserted = insert(conn, sql, params)
+        except WouldWait:
+            self._idle[waits].append(conn)
+            raise
         except Exception:
             stale = reused and _is_broken(conn)
             conn.close()
@@ -83,7 +91,7 @@ class NewPaymentWriter:
             # An idle connection the database dropped (a restart): once more on a fresh
             # one. Safe: if the first insert did land, this one reports the request id
             # taken and the caller replays the stored payment.
-            conn, _ = self._take(fresh=True)
+            conn, _ = self._take(waits, fresh=True)
             try:
                 inserted = insert(conn, sql, params)
             except BaseException:
@@ -92,20 +100,23 @@ class NewPaymentWriter:
         except BaseException:
             conn.close()
             raise
-        self._idle.append(conn)
+        self._idle[waits].append(conn)
+        if inserted:
+            wrote()
         return inserted
 
     @property
     def idle_connections(self) -> tuple[Any, ...]:
         """The driver connections waiting for the next insert."""
-        return tuple(self._idle)
+        return (*self._idle[True], *self._idle[False])
 
-    def _take(self, *, fresh: bool = False) -> tuple[Any, bool]:
+    def _take(self, waits: bool, *, fresh: bool = False) -> tuple[Any, bool]:
         if not fresh:
             try:
-                return self._idle.pop(), True
+                return self._idle[waits].pop(), True
             except IndexError:
                 pass
+        # The engine's checkout hook gives it the busy timeout that ``waits`` asks for.
         pooled = self._engine.raw_connection()
         conn = pooled.driver_connection
         assert conn is not None
@@ -115,15 +126,26 @@ class NewPaymentWriter:
         return conn, False
 
     def _close_idle(self, _engine: Engine) -> None:
-        while self._idle:
-            self._idle.pop().close()
+        for idle in self._idle.values():
+            while idle:
+                idle.pop().close()
 
     def _insert_sqlite(self, conn: Any, sql: str, params: Any) -> bool:
         # One statement in autocommit mode is its own transaction: SQLite takes the write
         # lock as the statement starts (waiting in the busy handler, as BEGIN IMMEDIATE
-        # would) and commits once its RETURNING rows are read; an error rolls it back.
-        with self._write_lock:
+        # would, unless the work must not wait) and commits once its RETURNING rows are
+        # read; an error rolls it back.
+        waits = may_wait()
+        if not self._write_lock.acquire(blocking=waits):
+            raise WouldWait
+        try:
             return bool(conn.execute(sql, params).fetchall())
+        except sqlite3.OperationalError as exc:
+            if not waits and is_sqlite_busy(exc):
+                raise WouldWait from exc
+            raise
+        finally:
+            self._write_lock.release()
 
     @staticmethod
     def _insert_postgresql(conn: Any, sql: str, params: Any) -> bool:

@@ -8,9 +8,10 @@ from contextlib import contextmanager
 from functools import cached_property
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from openams.gateway.store.console import SqlConsoleRepository
-from openams.gateway.store.engine import WRITE_OPTION, is_sqlite
+from openams.gateway.store.engine import WRITE_OPTION, is_sqlite, is_sqlite_busy
 from openams.gateway.store.fx import SqlFxRateRepository, SqlSettlementRepository
 from openams.gateway.store.ledger import SqlLedger
 from openams.gateway.store.notifications import SqlNotificationRepository
@@ -25,6 +26,7 @@ from openams.gateway.store.transactions import (
     SqlCardVault,
     SqlRefundRepository,
 )
+from openams.gateway.waiting import WouldWait, may_wait, wrote
 
 
 class SqlUnitOfWork:
@@ -56,6 +58,7 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         self.connection.commit()
         self._committed = True
+        wrote()
 
 
 class SqlStore:
@@ -72,12 +75,17 @@ class SqlStore:
 
     @contextmanager
     def __call__(self, *, write: bool = False) -> Iterator[SqlUnitOfWork]:
-        if write and self._sqlite:
-            with self._write_lock, self._unit(write=True) as uow:
-                yield uow
-        else:
+        if not (write and self._sqlite):
             with self._unit(write=write) as uow:
                 yield uow
+            return
+        if not self._write_lock.acquire(blocking=may_wait()):
+            raise WouldWait
+        try:
+            with self._unit(write=True) as uow:
+                yield uow
+        finally:
+            self._write_lock.release()
 
     @contextmanager
     def _unit(self, *, write: bool) -> Iterator[SqlUnitOfWork]:
@@ -87,6 +95,12 @@ class SqlStore:
             uow = SqlUnitOfWork(conn)
             try:
                 yield uow
+            except OperationalError as exc:
+                # Work that must not wait met another process's write transaction (or
+                # a reader's rare SQLITE_BUSY); nothing of this unit was committed.
+                if self._sqlite and not may_wait() and is_sqlite_busy(exc):
+                    raise WouldWait from exc
+                raise
             finally:
                 if not uow._committed:
                     conn.rollback()

@@ -10,7 +10,8 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from starlette.requests import ClientDisconnect, Request
@@ -20,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from openams.gateway.domain.errors import DomainError
 from openams.gateway.domain.merchant import Merchant
+from openams.gateway.waiting import WouldWait, no_waiting
 from openams.gateway.web.api.auth import Authenticator, authenticate
 from openams.gateway.web.api.envelope import ResponseSigner, SignedAnswer
 from openams.gateway.web.api.headers import first_header, header_dict, request_path
@@ -29,12 +31,14 @@ from openams.gateway.web.api.threads import RequestThreads
 from openams.protocol.results import result
 
 log = logging.getLogger("openams.gateway.api")
+T = TypeVar("T")
 
 PRODUCTION_PREFIX = "/ams/api/v1/"
 SANDBOX_PREFIX = "/ams/sandbox/api/v1/"
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 #: Threads that run AMS requests (each holds at most one database connection); 0 runs
-#: them inline on the event loop.
+#: them inline on the event loop. With ``loop_first`` a request runs on the loop until
+#: the database would make it wait (gateway/waiting.py), and only then on the threads.
 API_THREADS = 8
 
 
@@ -64,6 +68,15 @@ class Operation:
 
 
 @dataclass(frozen=True, slots=True)
+class Call:
+    """An authenticated, parsed request, ready for its handler."""
+
+    operation: Operation
+    merchant: Merchant
+    model: BaseModel
+
+
+@dataclass(frozen=True, slots=True)
 class ApiConfig:
     max_body_bytes: int
     request_time_tolerance_seconds: int | None
@@ -79,6 +92,8 @@ class AmsApi:
         config: ApiConfig,
         limiter: RateLimiter | None = None,
         threads: int = API_THREADS,
+        *,
+        loop_first: bool = False,
     ) -> None:
         self.operations = operations
         self.authenticator = authenticator
@@ -86,6 +101,7 @@ class AmsApi:
         self.config = config
         self.limiter = limiter
         self.threads = threads
+        self.loop_first = loop_first
         self._executor: RequestThreads | None = None
 
     def routes(self) -> list[Route]:
@@ -130,6 +146,11 @@ class AmsApi:
             # Inline: no thread hop, and the loop waits while the database call blocks
             # (see "Request threads" in docs/decisions.md for when that pays).
             return self._answer(path, client_id, headers, raw)
+        if self.loop_first:
+            outcome = self._attempt(path, client_id, headers, raw)
+            if isinstance(outcome, SignedAnswer):
+                return outcome
+            return await self._pool().run(outcome)
         # Verify, handle and sign in one hop to the request threads (the database calls
         # block).
         return await self._pool().run(self._answer, path, client_id, headers, raw)
@@ -138,6 +159,28 @@ class AmsApi:
         self, path: str, client_id: str, headers: dict[str, str], raw: bytes
     ) -> SignedAnswer:
         return self.signer.answer(path, client_id, self.process(path, headers, raw))
+
+    def _attempt(
+        self, path: str, client_id: str, headers: dict[str, str], raw: bytes
+    ) -> SignedAnswer | Callable[[], SignedAnswer]:
+        """The answer, made here on the event loop; or, when the database would make the
+        loop wait, what is left to do on a request thread."""
+        with no_waiting():
+            try:
+                call = self.prepare(path, headers, raw)
+            except WouldWait:
+                return partial(self._answer, path, client_id, headers, raw)
+            if isinstance(call, dict):
+                body = call
+            else:
+                try:
+                    body = self.handle(path, call)
+                except WouldWait:
+                    return partial(self._finish, path, client_id, call)
+        return self.signer.answer(path, client_id, body)
+
+    def _finish(self, path: str, client_id: str, call: Call) -> SignedAnswer:
+        return self.signer.answer(path, client_id, self.handle(path, call))
 
     def _pool(self) -> RequestThreads:
         if self._executor is None:
@@ -185,26 +228,47 @@ class AmsApi:
             )
 
     def process(self, path: str, headers: dict[str, str], raw: bytes) -> dict[str, Any]:
-        try:
-            operation, _sandbox = self.resolve(path)
-            caller = authenticate(
-                headers,
-                path,
-                raw,
-                self.authenticator,
-                tolerance_seconds=self.config.request_time_tolerance_seconds,
-                debugger=self.config.signature_debugger,
+        call = self.prepare(path, headers, raw)
+        return call if isinstance(call, dict) else self.handle(path, call)
+
+    def prepare(self, path: str, headers: dict[str, str], raw: bytes) -> Call | dict[str, Any]:
+        """Route, authenticate, count against the rate limit and parse: the call to make,
+        or the body of the answer that refuses it. The rate limit is counted last of the
+        steps that may touch the database, so a WouldWait has not counted it yet."""
+        return self._guarded(path, lambda: self._prepare(path, headers, raw))
+
+    def handle(self, path: str, call: Call) -> dict[str, Any]:
+        return self._guarded(path, lambda: call.operation.handler(call.merchant, call.model))
+
+    def _prepare(self, path: str, headers: dict[str, str], raw: bytes) -> Call:
+        operation, _sandbox = self.resolve(path)
+        caller = authenticate(
+            headers,
+            path,
+            raw,
+            self.authenticator,
+            tolerance_seconds=self.config.request_time_tolerance_seconds,
+            debugger=self.config.signature_debugger,
+        )
+        self._check_rate(caller.merchant.client_id)
+        if operation.sandbox_only and not caller.merchant.is_sandbox:
+            raise DomainError(
+                "ACCESS_DENIED", "test helpers are for sandbox (SANDBOX_) client ids only"
             )
-            self._check_rate(caller.merchant.client_id)
-            if operation.sandbox_only and not caller.merchant.is_sandbox:
-                raise DomainError(
-                    "ACCESS_DENIED", "test helpers are for sandbox (SANDBOX_) client ids only"
-                )
-            check_content_type(headers.get("content-type", ""))
-            model = parse_model(operation.model, parse_json_object(raw))
-            return operation.handler(caller.merchant, model)
+        check_content_type(headers.get("content-type", ""))
+        model = parse_model(operation.model, parse_json_object(raw))
+        return Call(operation, caller.merchant, model)
+
+    @staticmethod
+    def _guarded(path: str, work: Callable[[], T]) -> T | dict[str, Any]:
+        """``work()``, or the body of the AMS result for what it raised (WouldWait passes
+        through: the request is not over)."""
+        try:
+            return work()
         except DomainError as exc:
             return {"result": result(exc.code, exc.message)}
+        except WouldWait:
+            raise
         except Exception:
             log.exception("unexpected error on %s", path)
             return {"result": result("UNKNOWN_EXCEPTION")}

@@ -1,0 +1,48 @@
+"""Work that must not wait for the database: the event loop's first attempt at a request.
+
+On SQLite the AMS API answers a request on the event loop first: the work is CPU (RSA,
+parsing, one short write) and a hop to a request thread costs about as much again as
+the database does. Inside :func:`no_waiting` a store that would have to wait (for the
+writer lock another thread of this process holds, or for another process's write
+transaction) raises :class:`WouldWait` instead, before it writes anything, and the API
+runs the rest of the request on its threads, where waiting blocks nobody else.
+
+Once the attempt has committed a write, waiting is allowed again (:func:`wrote`): giving
+up after that would repeat the write on the thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class WouldWait(Exception):
+    """The database is busy; nothing was written. Run the work again where it may wait."""
+
+
+class _Scope(threading.local):
+    strict = False
+
+
+_scope = _Scope()
+
+
+@contextmanager
+def no_waiting() -> Iterator[None]:
+    """Within this block (on this thread), a database wait raises :class:`WouldWait`."""
+    _scope.strict = True
+    try:
+        yield
+    finally:
+        _scope.strict = False
+
+
+def may_wait() -> bool:
+    return not _scope.strict
+
+
+def wrote() -> None:
+    """A write was committed: from now on this attempt waits like any other work."""
+    _scope.strict = False

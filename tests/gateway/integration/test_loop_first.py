@@ -1,0 +1,192 @@
+"""SQLite's default: AMS requests answered on the event loop until the database would make
+the loop wait, then on the request threads (``gateway/waiting.py``)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from openams.gateway.app import Gateway, create_app
+from openams.gateway.domain.merchant import Merchant
+from openams.gateway.settings import Settings
+from openams.gateway.store.engine import is_sqlite
+from openams.gateway.store.tables import payments
+from openams.gateway.waiting import WouldWait, no_waiting
+from tests.ams_client import AmsClient
+from tests.gateway.integration.payloads import pay_body
+from tests.live_server import live_server
+
+API_THREAD = "openams-api"
+
+
+@pytest.fixture
+def handler_threads(gateway: Gateway) -> list[str]:
+    """Names of the threads that ran ``pay`` (twice when the loop's attempt gave way)."""
+    names: list[str] = []
+    pay: Callable[..., Any] = gateway.payments.pay
+
+    def recording_pay(*args: Any, **kwargs: Any) -> Any:
+        names.append(threading.current_thread().name)
+        return pay(*args, **kwargs)
+
+    gateway.payments.pay = recording_pay  # type: ignore[method-assign]
+    return names
+
+
+@pytest.fixture
+def http(gateway: Gateway, handler_threads: list[str]) -> Iterator[httpx.Client]:
+    # handler_threads first: the app binds gateway.payments.pay when it is built
+    with live_server(create_app(gateway=gateway)) as url, httpx.Client(base_url=url) as client:
+        yield client
+
+
+def _count(gateway: Gateway) -> int:
+    with gateway.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(payments)).scalar_one())
+
+
+def test_pay_runs_on_the_loop_on_sqlite_and_on_the_request_threads_on_postgresql(
+    ams: AmsClient, gateway: Gateway, handler_threads: list[str]
+) -> None:
+    assert ams.call("payments/pay", pay_body()).code == "PAYMENT_IN_PROCESS"
+    (thread,) = handler_threads
+    assert thread.startswith(API_THREAD) is not is_sqlite(gateway.engine), thread
+
+
+class TestOnSqlite:
+    """Always on a SQLite file, in the PostgreSQL pass too: the behaviour is SQLite's."""
+
+    @pytest.fixture
+    def database_url(self, tmp_path: Path) -> str:
+        return f"sqlite:///{tmp_path / 'openams.db'}"
+
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        # One request per hour after the first: a request counted twice is refused.
+        return settings.model_copy(
+            update={"rate_limit_per_second": 1 / 3600, "rate_limit_burst": 1}
+        )
+
+    @staticmethod
+    @contextmanager
+    def other_process_writing(gateway: Gateway) -> Iterator[None]:
+        """A write transaction held on a connection of its own, as another process's."""
+        database = make_url(str(gateway.engine.url)).database
+        assert database
+        other = sqlite3.connect(database, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+
+    @staticmethod
+    @contextmanager
+    def this_process_writing(gateway: Gateway, for_seconds: float = 30) -> Iterator[None]:
+        """A unit of work that writes, held open on another thread of the gateway's until
+        the block ends or ``for_seconds`` pass."""
+        entered, leave = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            with gateway.store(write=True):
+                entered.set()
+                leave.wait(for_seconds)
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        assert entered.wait(10)
+        try:
+            yield
+        finally:
+            leave.set()
+            holder.join(10)
+
+    @pytest.mark.parametrize("writer", ["other_process_writing", "this_process_writing"])
+    def test_a_pay_that_would_wait_moves_to_a_request_thread_and_the_loop_stays_free(
+        self,
+        writer: str,
+        ams: AmsClient,
+        http: httpx.Client,
+        gateway: Gateway,
+        handler_threads: list[str],
+    ) -> None:
+        body = pay_body()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            with getattr(self, writer)(gateway):
+                pending: Future[Any] = pool.submit(ams.call, "payments/pay", body)
+                _wait_for(lambda: len(handler_threads) == 2)
+                # The loop gave the pay away and answers others while it waits.
+                started = time.monotonic()
+                assert http.get("/healthz").status_code == 200
+                assert time.monotonic() - started < 2
+                assert not pending.done()
+            reply = pending.result(timeout=30)
+
+        assert reply.code == "PAYMENT_IN_PROCESS", reply.body
+        on_loop, on_thread = handler_threads
+        assert not on_loop.startswith(API_THREAD) and on_thread.startswith(API_THREAD)
+        assert _count(gateway) == 1
+        # counted once against the rate limit: the next request is the one refused
+        refused = ams.call("payments/inquiryPayment", {"paymentRequestId": "any"})
+        assert refused.code == "REQUEST_TRAFFIC_EXCEED_LIMIT", refused.body
+
+    def test_within_no_waiting_a_busy_database_raises_at_once_and_writes_nothing(
+        self, gateway: Gateway
+    ) -> None:
+        with self.other_process_writing(gateway):
+            started = time.monotonic()
+            with no_waiting(), pytest.raises(WouldWait):
+                _add_merchant(gateway, "SANDBOX_NEVER")
+            assert time.monotonic() - started < 1
+        assert not _has_merchant(gateway, "SANDBOX_NEVER")
+
+    def test_work_outside_no_waiting_still_waits_for_the_writer(self, gateway: Gateway) -> None:
+        """A connection an attempt used (busy timeout 0) waits again for the next work."""
+        gateway.engine.dispose()  # the pool's one connection will be the attempt's
+        with no_waiting(), gateway.store() as uow:
+            uow.merchants.get("SANDBOX_NOBODY")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            with self.other_process_writing(gateway):
+                written = pool.submit(_add_merchant, gateway, "SANDBOX_LATER")
+                time.sleep(0.5)
+                assert not written.done()  # waiting, not failing
+            written.result(timeout=30)
+        assert _has_merchant(gateway, "SANDBOX_LATER")
+
+    def test_after_a_commit_the_attempt_waits_like_any_other_work(self, gateway: Gateway) -> None:
+        """Giving up after a commit would repeat the write on a request thread."""
+        with no_waiting():
+            _add_merchant(gateway, "SANDBOX_FIRST")
+            with self.this_process_writing(gateway, for_seconds=0.3):
+                _add_merchant(gateway, "SANDBOX_SECOND")
+        assert _has_merchant(gateway, "SANDBOX_SECOND")
+
+
+def _add_merchant(gateway: Gateway, client_id: str) -> None:
+    with gateway.store(write=True) as uow:
+        uow.merchants.add(Merchant(client_id, "loop-first test", None, 0))
+        uow.commit()
+
+
+def _has_merchant(gateway: Gateway, client_id: str) -> bool:
+    with gateway.store() as uow:
+        return uow.merchants.get(client_id) is not None
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
