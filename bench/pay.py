@@ -17,6 +17,7 @@ bound measured the same way. Reproduce::
     .venv/bin/python bench/pay.py
     .venv/bin/python bench/pay.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
     .venv/bin/python bench/pay.py --database-url ... --workers 2 --server-cpus 0,1
+    .venv/bin/python bench/pay.py --loop-first false  # every AMS request on a thread
     .venv/bin/python bench/pay.py --api-threads 0     # AMS requests inline on the loop
 """
 
@@ -145,6 +146,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         key_file.write_text(gateway_key.private_pem)
         register(url, key_file, merchant.public_pem)
         env = {} if args.api_threads is None else {"OPENAMS_API_THREADS": args.api_threads}
+        if args.loop_first is not None:
+            env["OPENAMS_API_LOOP_FIRST"] = args.loop_first
         with serve(url, key_file, cpus=server_cpus, workers=args.workers, env=env) as server:
             pin(client_cpus)
             loop = new_loop()
@@ -174,6 +177,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "database": database_label(args.database_url),
         "workers": args.workers,
         "api_threads": args.api_threads or "default",
+        "api_loop_first": args.loop_first or "default",
         "crypto_bound_per_s": round(bound["per_wall_second"]),
         "crypto_bound_per_cpu_s": round(bound["per_cpu_second"]),
         "pay_per_s": round(peak.rate),
@@ -199,6 +203,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument(
         "--api-threads", default=None, help="OPENAMS_API_THREADS for the server (0 = inline)"
+    )
+    parser.add_argument(
+        "--loop-first",
+        choices=["true", "false"],
+        default=None,
+        help="OPENAMS_API_LOOP_FIRST for the server (default: on for SQLite)",
     )
     parser.add_argument("--server-cpus", default="0", help="CPUs for the server ('' = any)")
     parser.add_argument("--client-cpus", default="1", help="CPUs for the load generator")

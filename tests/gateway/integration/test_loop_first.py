@@ -64,6 +64,23 @@ def test_pay_runs_on_the_loop_on_sqlite_and_on_the_request_threads_on_postgresql
     assert thread.startswith(API_THREAD) is not is_sqlite(gateway.engine), thread
 
 
+class TestTurnedOff:
+    @pytest.fixture
+    def database_url(self, tmp_path: Path) -> str:
+        return f"sqlite:///{tmp_path / 'openams.db'}"
+
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"api_loop_first": False})
+
+    def test_with_loop_first_off_every_pay_runs_on_a_request_thread(
+        self, ams: AmsClient, handler_threads: list[str]
+    ) -> None:
+        assert ams.call("payments/pay", pay_body()).code == "PAYMENT_IN_PROCESS"
+        (thread,) = handler_threads
+        assert thread.startswith(API_THREAD), thread
+
+
 class TestOnSqlite:
     """Always on a SQLite file, in the PostgreSQL pass too: the behaviour is SQLite's."""
 
