@@ -15,7 +15,9 @@ from openams.gateway.waiting import may_wait
 WRITE_OPTION = "openams_write"
 #: How long a SQLite connection waits for another's write transaction.
 BUSY_TIMEOUT_MS = 60_000
-_BUSY = "openams_busy_timeout_ms"
+#: SQLite's default: a commit that brings the WAL past this many pages checkpoints it.
+AUTOCHECKPOINT_PAGES = 1000
+_WAITS = "openams_may_wait"
 
 
 def normalize_url(url: str) -> str:
@@ -56,16 +58,19 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-        record.info[_BUSY] = BUSY_TIMEOUT_MS
+        record.info[_WAITS] = True
 
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         # Work that must not wait (waiting.no_waiting) gets SQLITE_BUSY at once instead
-        # of sleeping in the busy handler; set only when the wanted timeout changes.
-        busy = BUSY_TIMEOUT_MS if may_wait() else 0
-        if record.info.get(_BUSY) != busy:
+        # of sleeping in the busy handler, and leaves WAL checkpoints (which fsync) to
+        # the store's checkpointer thread; set only when the mode changes.
+        waits = may_wait()
+        if record.info.get(_WAITS) != waits:
+            busy, pages = (BUSY_TIMEOUT_MS, AUTOCHECKPOINT_PAGES) if waits else (0, 0)
             dbapi_connection.execute(f"PRAGMA busy_timeout={busy}")
-            record.info[_BUSY] = busy
+            dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={pages}")
+            record.info[_WAITS] = waits
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, event
@@ -57,10 +58,16 @@ def _compile(engine: Engine, columns: tuple[str, ...]) -> str:
 
 
 class NewPaymentWriter:
-    def __init__(self, engine: Engine, write_lock: threading.RLock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        write_lock: threading.RLock,
+        committed_without_waiting: Callable[[], None] = lambda: None,
+    ) -> None:
         self._engine = engine
         self._sqlite = is_sqlite(engine)
         self._write_lock = write_lock
+        self._committed_without_waiting = committed_without_waiting
         # Driver connections of the writer's own (PostgreSQL: in autocommit), opened
         # through the engine so its connect hooks run, and closed with its pool: a
         # connection from the pool would cost a checkout, a pre-ping round trip and a
@@ -103,6 +110,8 @@ class NewPaymentWriter:
         self._idle[waits].append(conn)
         if inserted:
             wrote()
+            if not waits:
+                self._committed_without_waiting()
         return inserted
 
     @property

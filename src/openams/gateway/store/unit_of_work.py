@@ -10,6 +10,7 @@ from functools import cached_property
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
+from openams.gateway.store.checkpointer import WalCheckpointer
 from openams.gateway.store.console import SqlConsoleRepository
 from openams.gateway.store.engine import WRITE_OPTION, is_sqlite, is_sqlite_busy
 from openams.gateway.store.fx import SqlFxRateRepository, SqlSettlementRepository
@@ -71,7 +72,10 @@ class SqlStore:
         # in SQLite's busy handler (1 ms, 2 ms, 5 ms, ... steps). Queueing this process's
         # writers on a lock first hands the database over as soon as it is free.
         self._write_lock = threading.RLock()
-        self.new_payments = NewPaymentWriter(engine, self._write_lock)
+        self.checkpointer = WalCheckpointer(engine, self._write_lock) if self._sqlite else None
+        self.new_payments = NewPaymentWriter(
+            engine, self._write_lock, self._committed_without_waiting
+        )
 
     @contextmanager
     def __call__(self, *, write: bool = False) -> Iterator[SqlUnitOfWork]:
@@ -89,6 +93,7 @@ class SqlStore:
 
     @contextmanager
     def _unit(self, *, write: bool) -> Iterator[SqlUnitOfWork]:
+        without_waiting = not may_wait()  # before a commit allows waiting again
         with self.engine.connect() as conn:
             if write and self._sqlite:
                 conn = conn.execution_options(**{WRITE_OPTION: True})
@@ -104,3 +109,10 @@ class SqlStore:
             finally:
                 if not uow._committed:
                     conn.rollback()
+        if uow._committed and without_waiting:
+            self._committed_without_waiting()
+
+    def _committed_without_waiting(self) -> None:
+        """A connection that leaves checkpoints to the checkpointer committed."""
+        if self.checkpointer is not None:
+            self.checkpointer.committed()

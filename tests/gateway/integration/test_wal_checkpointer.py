@@ -1,0 +1,107 @@
+"""WAL checkpoints for the event loop's SQLite commits run on the store's own thread."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from openams.gateway.app import Gateway
+from openams.gateway.domain.merchant import Merchant
+from openams.gateway.store.checkpointer import RESTART_PAGES
+from openams.gateway.waiting import WouldWait, no_waiting
+
+THREAD = "openams-wal-checkpoint"
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """Always SQLite, in the PostgreSQL pass too: WAL checkpoints are SQLite's."""
+    return f"sqlite:///{tmp_path / 'openams.db'}"
+
+
+def _write_without_waiting(gateway: Gateway, client_id: str) -> bool:
+    """One commit as the event loop makes it; False when it had to wait (as the API's
+    request threads do while a checkpoint holds the writer lock)."""
+    try:
+        with no_waiting():
+            _write(gateway, client_id)
+        return True
+    except WouldWait:
+        _write(gateway, client_id)
+        return False
+
+
+def _write(gateway: Gateway, client_id: str) -> None:
+    with gateway.store(write=True) as uow:
+        uow.merchants.add(Merchant(client_id, "checkpoint test " + "x" * 200, None, 0))
+        uow.commit()
+
+
+def _autocheckpoint(gateway: Gateway) -> int:
+    with gateway.store() as uow:
+        return int(uow.connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one())
+
+
+def _checkpointer_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == THREAD]
+
+
+def test_connections_of_the_loop_leave_checkpoints_to_the_thread(gateway: Gateway) -> None:
+    with no_waiting():
+        assert _autocheckpoint(gateway) == 0
+    assert _autocheckpoint(gateway) == 1000  # SQLite's default, back for other work
+
+
+def test_the_thread_checkpoints_what_the_loop_committed(gateway: Gateway) -> None:
+    for index in range(300):
+        _write_without_waiting(gateway, f"SANDBOX_CKPT_{index}")
+    checkpointer = gateway.store.checkpointer
+    assert checkpointer is not None
+    _wait_for(lambda: checkpointer.checkpoints > 0)
+    time.sleep(0.5)  # the last commits' checkpoint
+    with gateway.engine.connect() as conn:
+        _busy, pages, copied = conn.execute(text("PRAGMA wal_checkpoint(PASSIVE)")).one()
+    assert pages == copied  # nothing left that the thread had not copied already
+
+
+def test_under_steady_commits_the_wal_still_starts_over(gateway: Gateway) -> None:
+    """New pages arrive while a checkpoint syncs; past RESTART_PAGES a checkpoint holds
+    the writer lock so that the WAL starts over instead of growing without end."""
+    wal = Path(str(gateway.engine.url.database) + "-wal")
+    page_size = 4096
+    largest = 0
+    deadline = time.monotonic() + 4
+    index = waited = 0
+    while time.monotonic() < deadline:
+        waited += not _write_without_waiting(gateway, f"SANDBOX_STEADY_{index}")
+        index += 1
+        if index % 50 == 0 and wal.exists():
+            largest = max(largest, os.path.getsize(wal))
+    assert index > 1000, index  # enough commits to have needed several checkpoints
+    assert gateway.store.checkpointer is not None
+    assert gateway.store.checkpointer.checkpoints > 1
+    assert largest < 2 * RESTART_PAGES * page_size, (largest, index)
+    assert waited < index / 10, (waited, index)  # the lock is held now and then, briefly
+
+
+def test_disposing_the_engine_ends_the_thread(gateway: Gateway) -> None:
+    before = len(_checkpointer_threads())
+    _write_without_waiting(gateway, "SANDBOX_ONE")
+    assert len(_checkpointer_threads()) == before + 1
+    gateway.engine.dispose()
+    assert len(_checkpointer_threads()) == before
+    _write_without_waiting(gateway, "SANDBOX_TWO")  # a later commit starts another
+    assert len(_checkpointer_threads()) == before + 1
+
+
+def _wait_for(condition: object, timeout: float = 10) -> None:
+    assert callable(condition)
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
