@@ -9,7 +9,7 @@ does it for them, shortly after they commit:
 
 - a PASSIVE checkpoint, beside the writers: it copies what the WAL holds, syncs, and
   never blocks a writer;
-- when the WAL has grown past ``restart_pages`` anyway (under steady writes new pages
+- when the WAL has grown past ``RESTART_PAGES`` anyway (under steady writes new pages
   arrive while it syncs, so the WAL is never empty enough to start over from its
   beginning: 240 MB in 4 s of a test without this), a RESTART checkpoint holding the
   store's writer lock: no writer of this process appends meanwhile (their attempts on
@@ -26,6 +26,8 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
+from openams.gateway.store.writer_lock import WriterLock
+
 log = logging.getLogger("openams.gateway.store")
 
 #: The WAL's length, in pages, past which a checkpoint holds the writer lock.
@@ -38,18 +40,9 @@ RESTART_WAIT_MS = 100
 
 
 class WalCheckpointer:
-    def __init__(
-        self,
-        engine: Engine,
-        write_lock: threading.RLock,
-        *,
-        restart_pages: int = RESTART_PAGES,
-        delay_seconds: float = DELAY_SECONDS,
-    ) -> None:
+    def __init__(self, engine: Engine, write_lock: WriterLock) -> None:
         self._engine = engine
         self._write_lock = write_lock
-        self._restart_pages = restart_pages
-        self._delay = delay_seconds
         self._due = threading.Event()
         self._stopped = threading.Event()
         self._start_lock = threading.Lock()
@@ -89,7 +82,7 @@ class WalCheckpointer:
         try:
             while True:
                 self._due.wait()
-                if self._stopped.wait(self._delay):
+                if self._stopped.wait(DELAY_SECONDS):
                     return
                 self._due.clear()
                 try:
@@ -121,7 +114,7 @@ class WalCheckpointer:
 
     def _checkpoint(self, conn: Any) -> None:
         _busy, pages, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        if pages > self._restart_pages:
+        if pages > RESTART_PAGES:
             with self._write_lock:
                 busy, _pages, _copied = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
             if busy:

@@ -16,8 +16,6 @@ the (client id, paymentRequestId) was taken, and the caller goes the long way ro
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -25,9 +23,10 @@ from sqlalchemy import Engine, bindparam, event
 from sqlalchemy.dialects import postgresql, sqlite
 
 from openams.gateway.domain.payment import Payment
-from openams.gateway.store.engine import is_sqlite, is_sqlite_busy
+from openams.gateway.store.engine import is_sqlite
 from openams.gateway.store.repositories import payment_row
 from openams.gateway.store.tables import payments
+from openams.gateway.store.writer_lock import WriterLock, busy_means_would_wait
 from openams.gateway.waiting import WouldWait, may_wait, wrote
 
 _COMPILED: dict[tuple[str, tuple[str, ...]], str] = {}
@@ -61,7 +60,7 @@ class NewPaymentWriter:
     def __init__(
         self,
         engine: Engine,
-        write_lock: threading.RLock,
+        write_lock: WriterLock,
         committed_without_waiting: Callable[[], None] = lambda: None,
     ) -> None:
         self._engine = engine
@@ -72,8 +71,8 @@ class NewPaymentWriter:
         # through the engine so its connect hooks run, and closed with its pool: a
         # connection from the pool would cost a checkout, a pre-ping round trip and a
         # check-in per pay.
-        # Keyed by may_wait(): SQLite connections keep the busy timeout they were opened
-        # with (waiting.no_waiting work gets SQLITE_BUSY at once).
+        # Keyed by may_wait(): SQLite connections keep the busy timeout and checkpointing
+        # the engine's checkout hook gave them when they were opened.
         self._idle: dict[bool, list[Any]] = {True: [], False: []}
         event.listen(engine, "engine_disposed", self._close_idle)
 
@@ -144,17 +143,8 @@ class NewPaymentWriter:
         # lock as the statement starts (waiting in the busy handler, as BEGIN IMMEDIATE
         # would, unless the work must not wait) and commits once its RETURNING rows are
         # read; an error rolls it back.
-        waits = may_wait()
-        if not self._write_lock.acquire(blocking=waits):
-            raise WouldWait
-        try:
+        with self._write_lock, busy_means_would_wait():
             return bool(conn.execute(sql, params).fetchall())
-        except sqlite3.OperationalError as exc:
-            if not waits and is_sqlite_busy(exc):
-                raise WouldWait from exc
-            raise
-        finally:
-            self._write_lock.release()
 
     @staticmethod
     def _insert_postgresql(conn: Any, sql: str, params: Any) -> bool:

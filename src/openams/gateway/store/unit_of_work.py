@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import OperationalError
 
 from openams.gateway.store.checkpointer import WalCheckpointer
 from openams.gateway.store.console import SqlConsoleRepository
-from openams.gateway.store.engine import WRITE_OPTION, is_sqlite, is_sqlite_busy
+from openams.gateway.store.engine import WRITE_OPTION, is_sqlite
 from openams.gateway.store.fx import SqlFxRateRepository, SqlSettlementRepository
 from openams.gateway.store.ledger import SqlLedger
 from openams.gateway.store.notifications import SqlNotificationRepository
@@ -27,7 +25,8 @@ from openams.gateway.store.transactions import (
     SqlCardVault,
     SqlRefundRepository,
 )
-from openams.gateway.waiting import WouldWait, may_wait, wrote
+from openams.gateway.store.writer_lock import WriterLock, busy_means_would_wait
+from openams.gateway.waiting import may_wait, wrote
 
 
 class SqlUnitOfWork:
@@ -68,10 +67,7 @@ class SqlStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = is_sqlite(engine)
-        # SQLite has one writer at a time, and a writer that finds the lock taken sleeps
-        # in SQLite's busy handler (1 ms, 2 ms, 5 ms, ... steps). Queueing this process's
-        # writers on a lock first hands the database over as soon as it is free.
-        self._write_lock = threading.RLock()
+        self._write_lock = WriterLock()
         self.checkpointer = WalCheckpointer(engine, self._write_lock) if self._sqlite else None
         self.new_payments = NewPaymentWriter(
             engine, self._write_lock, self._committed_without_waiting
@@ -79,17 +75,12 @@ class SqlStore:
 
     @contextmanager
     def __call__(self, *, write: bool = False) -> Iterator[SqlUnitOfWork]:
-        if not (write and self._sqlite):
+        if write and self._sqlite:
+            with self._write_lock, self._unit(write=True) as uow:
+                yield uow
+        else:
             with self._unit(write=write) as uow:
                 yield uow
-            return
-        if not self._write_lock.acquire(blocking=may_wait()):
-            raise WouldWait
-        try:
-            with self._unit(write=True) as uow:
-                yield uow
-        finally:
-            self._write_lock.release()
 
     @contextmanager
     def _unit(self, *, write: bool) -> Iterator[SqlUnitOfWork]:
@@ -99,13 +90,8 @@ class SqlStore:
                 conn = conn.execution_options(**{WRITE_OPTION: True})
             uow = SqlUnitOfWork(conn)
             try:
-                yield uow
-            except OperationalError as exc:
-                # Work that must not wait met another process's write transaction (or
-                # a reader's rare SQLITE_BUSY); nothing of this unit was committed.
-                if self._sqlite and not may_wait() and is_sqlite_busy(exc):
-                    raise WouldWait from exc
-                raise
+                with busy_means_would_wait():
+                    yield uow
             finally:
                 if not uow._committed:
                     conn.rollback()

@@ -40,6 +40,8 @@ ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 #: them inline on the event loop. With ``loop_first`` a request runs on the loop until
 #: the database would make it wait (gateway/waiting.py), and only then on the threads.
 API_THREADS = 8
+#: The request threads' names start with this.
+THREAD_NAME = "openams-api"
 
 
 _POOLS: dict[int, RequestThreads] = {}
@@ -52,7 +54,7 @@ def shared_pool(threads: int) -> RequestThreads:
     with _POOLS_LOCK:
         pool = _POOLS.get(threads)
         if pool is None:
-            pool = _POOLS[threads] = RequestThreads(threads, f"openams-api-{threads}")
+            pool = _POOLS[threads] = RequestThreads(threads, f"{THREAD_NAME}-{threads}")
         return pool
 
 

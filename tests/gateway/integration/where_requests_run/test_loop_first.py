@@ -17,38 +17,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from openams.gateway.app import Gateway, create_app
+from openams.gateway.app import Gateway
 from openams.gateway.domain.merchant import Merchant
 from openams.gateway.settings import Settings
 from openams.gateway.store.engine import is_sqlite
 from openams.gateway.store.tables import payments
 from openams.gateway.waiting import WouldWait, no_waiting
+from openams.gateway.web.api.router import THREAD_NAME as API_THREAD
 from tests.ams_client import AmsClient
 from tests.gateway.integration.payloads import pay_body
-from tests.live_server import live_server
-
-API_THREAD = "openams-api"
-
-
-@pytest.fixture
-def handler_threads(gateway: Gateway) -> list[str]:
-    """Names of the threads that ran ``pay`` (twice when the loop's attempt gave way)."""
-    names: list[str] = []
-    pay: Callable[..., Any] = gateway.payments.pay
-
-    def recording_pay(*args: Any, **kwargs: Any) -> Any:
-        names.append(threading.current_thread().name)
-        return pay(*args, **kwargs)
-
-    gateway.payments.pay = recording_pay  # type: ignore[method-assign]
-    return names
-
-
-@pytest.fixture
-def http(gateway: Gateway, handler_threads: list[str]) -> Iterator[httpx.Client]:
-    # handler_threads first: the app binds gateway.payments.pay when it is built
-    with live_server(create_app(gateway=gateway)) as url, httpx.Client(base_url=url) as client:
-        yield client
 
 
 def _count(gateway: Gateway) -> int:

@@ -2,47 +2,21 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
-import httpx
 import pytest
 from pydantic import ValidationError
 
-from openams.gateway.app import Gateway, create_app
 from openams.gateway.settings import Settings
+from openams.gateway.web.api.router import THREAD_NAME as API_THREAD
 from tests.ams_client import AmsClient
 from tests.gateway.integration.payloads import pay_body
-from tests.live_server import live_server
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"api_threads": 0})
-
-
-@pytest.fixture
-def handler_threads(gateway: Gateway) -> list[str]:
-    """Names of the threads that ran ``pay``, recorded by wrapping the service."""
-    names: list[str] = []
-    pay: Callable[..., Any] = gateway.payments.pay
-
-    def recording_pay(*args: Any, **kwargs: Any) -> Any:
-        names.append(threading.current_thread().name)
-        return pay(*args, **kwargs)
-
-    gateway.payments.pay = recording_pay  # type: ignore[method-assign]
-    return names
-
-
-@pytest.fixture
-def http(gateway: Gateway, handler_threads: list[str]) -> Iterator[httpx.Client]:
-    # handler_threads first: the app binds gateway.payments.pay when it is built
-    with live_server(create_app(gateway=gateway)) as url, httpx.Client(base_url=url) as client:
-        yield client
 
 
 def test_negative_api_threads_is_rejected() -> None:
@@ -60,7 +34,7 @@ def test_inline_pay_is_answered_on_the_event_loop_thread(
     assert inquiry.body["paymentId"] == reply.body["paymentId"]
     assert len(handler_threads) == 1
     # live_server runs uvicorn's loop on its own thread: no request thread took the call
-    assert not handler_threads[0].startswith("openams-api"), handler_threads
+    assert not handler_threads[0].startswith(API_THREAD), handler_threads
 
 
 def test_inline_concurrent_identical_pays_create_one_payment(ams: AmsClient) -> None:
