@@ -61,7 +61,15 @@ class PaymentService:
 
     def pay(self, merchant: Merchant, request: PayRequest) -> dict[str, Any]:
         now = self.clock()
-        command = validate_pay(request, self.catalogue, now)
+        try:
+            command = validate_pay(request, self.catalogue, now)
+        except DomainError:
+            # An identical resend is answered from what is stored, before any check that
+            # depends on time or state (paymentExpiryTime passed, a card expired since).
+            replayed = self._replay_identical(merchant, request, now)
+            if replayed is None:
+                raise
+            return replayed
         notify_url = None if blank(request.payment_notify_url) else request.payment_notify_url
         payment = Payment(
             payment_id=new_payment_id(now),
@@ -124,6 +132,22 @@ class PaymentService:
             uow.commit()
             return body
 
+    def _replay_identical(
+        self, merchant: Merchant, request: PayRequest, now: int
+    ) -> dict[str, Any] | None:
+        """The stored answer to a resend identical to the stored request, else None."""
+        if blank(request.payment_request_id):
+            return None
+        with self.uow(write=True) as uow:
+            payment = uow.payments.get_by_request_id(
+                merchant.client_id, request.payment_request_id, for_update=True
+            )
+            if payment is None or payment.request != scrub_card_data(request.wire()):
+                return None
+            body = self._replay(uow, payment, Fingerprint.decode(payment.fingerprint), now)
+            uow.commit()
+            return body
+
     def _replay(
         self, uow: UnitOfWork, payment: Payment, fingerprint: Fingerprint, now: int
     ) -> dict[str, Any]:
@@ -136,7 +160,8 @@ class PaymentService:
                 f"paymentRequestId {payment.payment_request_id} was first used with different "
                 f"{fields}; resend the identical request or use a new paymentRequestId",
             )
-        self._expire_if_due(uow, payment, now)
+        if self._expire_if_due(uow, payment, now):
+            uow.commit()  # the closing and its notification stand, whatever is answered
         if payment.status is PaymentStatus.CANCELLED:
             raise DomainError(
                 "ORDER_IS_CANCELED",

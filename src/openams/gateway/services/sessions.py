@@ -52,6 +52,39 @@ class SessionService:
 
     def create(self, merchant: Merchant, request: CreatePaymentSessionRequest) -> dict[str, Any]:
         now = self.clock()
+        try:
+            session = self._validated(merchant, request, now)
+        except DomainError:
+            # An identical resend is answered from what is stored, before any check that
+            # depends on time (paymentSessionExpiryTime passed).
+            existing = self._stored(merchant, request.payment_request_id)
+            if existing is None or existing.request != scrub_card_data(request.wire()):
+                raise
+            return self._replay(existing, existing.fingerprint, now)
+        with self.uow(write=True) as uow:
+            existing = uow.sessions.get_by_request_id(
+                merchant.client_id, session.payment_request_id
+            )
+            if existing is None and uow.sessions.add_if_absent(session):
+                uow.commit()
+                return self._body(session)
+            existing = existing or uow.sessions.get_by_request_id(
+                merchant.client_id, session.payment_request_id
+            )
+            assert existing is not None
+        return self._replay(existing, session.fingerprint, now)
+
+    def _stored(self, merchant: Merchant, payment_request_id: str | None) -> PaymentSession | None:
+        if blank(payment_request_id):
+            return None
+        assert payment_request_id is not None
+        with self.uow() as uow:
+            return uow.sessions.get_by_request_id(merchant.client_id, payment_request_id)
+
+    def _validated(
+        self, merchant: Merchant, request: CreatePaymentSessionRequest, now: int
+    ) -> PaymentSession:
+        """The new session the request asks for, or a refusal of the request."""
         if request.product_code != CASHIER_PAYMENT:
             raise DomainError(
                 "BUSINESS_NOT_SUPPORT",
@@ -84,21 +117,13 @@ class SessionService:
             request=scrub_card_data(request.wire()),  # never a card number or CVV
         )
         session.session_data = _session_data(session.session_id)
-        with self.uow(write=True) as uow:
-            existing = uow.sessions.get_by_request_id(
-                merchant.client_id, session.payment_request_id
-            )
-            if existing is None and uow.sessions.add_if_absent(session):
-                uow.commit()
-                return self._body(session)
-            existing = existing or uow.sessions.get_by_request_id(
-                merchant.client_id, session.payment_request_id
-            )
-            assert existing is not None
+        return session
+
+    def _replay(self, existing: PaymentSession, fingerprint: str, now: int) -> dict[str, Any]:
         if existing.fingerprint != fingerprint:
             raise DomainError(
                 "REPEAT_REQ_INCONSISTENT",
-                f"paymentRequestId {request.payment_request_id} already has a session with a "
+                f"paymentRequestId {existing.payment_request_id} already has a session with a "
                 "different amount, currency or payment method",
             )
         if existing.expires_at <= now:
