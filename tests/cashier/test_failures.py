@@ -151,3 +151,22 @@ def test_decline_in_the_wallet_simulator_moves_the_desktop_on(
     assert phone.get_by_test_id("result").get_attribute("data-state") == "FAILED"
     desktop.wait_for_url(REDIRECT_URL)
     assert inquiry(ams, body["paymentId"])["paymentResultCode"] == "PROCESS_FAIL"
+
+
+def test_pending_then_success_account(ams: AmsClient, browsing: Browsing) -> None:
+    """``sandbox_pending``: the buyer pays, the payment reads PENDING (PAYMENT_PENDING is
+    sent) and the result page says the payment was received; it succeeds later."""
+    body = pay(ams, terminal="WAP", os_type="ANDROID")
+    phone = browsing.phone()
+    phone.goto(body["normalUrl"])
+    h5_pay(phone, "sandbox_pending")
+    result = phone.get_by_test_id("result")
+    assert result.get_attribute("data-state") == "PENDING"
+    assert "HKD 1.00" in phone.inner_text("main")
+    browsing.shot(phone, "pending")
+    answer = inquiry(ams, body["paymentId"])
+    assert (answer["paymentStatus"], answer["paymentResultCode"]) == (
+        "PENDING",
+        "PAYMENT_IN_PROCESS",
+    )
+    phone.wait_for_url(REDIRECT_URL)

@@ -15,6 +15,8 @@ from typing import Any
 
 class NotifyType(StrEnum):
     PAYMENT_RESULT = "PAYMENT_RESULT"
+    #: the buyer completed the payment; the merchant waits for the PAYMENT_RESULT
+    PAYMENT_PENDING = "PAYMENT_PENDING"
     CAPTURE_RESULT = "CAPTURE_RESULT"
     REFUND_RESULT = "REFUND_RESULT"
 

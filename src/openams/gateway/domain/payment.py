@@ -18,6 +18,8 @@ from openams.gateway.domain.transitions import (
 )
 from openams.protocol.money import Money
 
+#: Result code and message of a payment whose buyer paid and whose final result follows.
+PENDING_RESULT = ("PAYMENT_IN_PROCESS", "the buyer has paid; the final result follows")
 #: Result code and message a payment carries in each way it can end.
 EXPIRED_RESULT = ("ORDER_IS_CLOSED", "the payment expired before the buyer paid; order closed")
 CANCELLED_RESULT = ("ORDER_IS_CANCELED", "the payment was canceled by the merchant")
@@ -133,6 +135,19 @@ class Payment:
     def is_due_to_expire(self, now_ms: int) -> bool:
         return self.status is PaymentStatus.PROCESSING and now_ms >= self.expires_at
 
+    def is_due_to_settle(self, now_ms: int) -> bool:
+        """A PENDING payment whose final result is due (it then succeeds)."""
+        return self.status is PaymentStatus.PENDING and now_ms >= self.expires_at
+
+    def pend(self, now_ms: int, settles_at: int) -> None:
+        """The buyer completed the payment; the final result follows at ``settles_at``.
+        A PENDING payment cannot expire, so ``expires_at`` holds that deadline instead:
+        the sweeper, the lazy checks on read and the virtual clock all move it already."""
+        self._ensure_payable(now_ms)
+        self.status = apply(self.status, PaymentEvent.PEND)
+        self.expires_at = settles_at
+        self.result_code, self.result_message = PENDING_RESULT
+
     def succeed(self, now_ms: int) -> None:
         self._ensure_payable(now_ms)
         self.status = apply(self.status, PaymentEvent.SUCCEED)
@@ -166,6 +181,14 @@ class Payment:
     def capture(self, now_ms: int) -> None:
         self.status = apply(self.status, PaymentEvent.CAPTURE)
         self.captured_at = now_ms
+
+    def begin_capture(self) -> None:
+        """An asynchronous capture was accepted: the payment waits in CAPTURING."""
+        self.status = apply(self.status, PaymentEvent.BEGIN_CAPTURE)
+
+    def fail_capture(self) -> None:
+        """The capture in process failed: the authorization holds as before."""
+        self.status = apply(self.status, PaymentEvent.CAPTURE_FAIL)
 
     def void(self, now_ms: int) -> None:
         self.status = apply(self.status, PaymentEvent.VOID)

@@ -20,6 +20,10 @@ RISK_REJECT_VALUE = 11
 #: How long a "processing, then success" payment stays PROCESSING after the buyer pays.
 PROCESSING_DELAY_MS = 3000
 
+#: How long a PENDING payment (the buyer paid, the final result follows) waits before it
+#: succeeds by itself; ``testHelpers/advanceClock`` brings it closer.
+PENDING_SETTLE_MS = 60_000
+
 #: The one-time code the sandbox 3-D Secure challenge accepts.
 THREE_DS_CODE = "123456"
 
@@ -29,6 +33,8 @@ class Outcome(StrEnum):
     FAIL = "FAIL"
     #: stays PROCESSING for :data:`PROCESSING_DELAY_MS`, then SUCCESS
     PROCESSING = "PROCESSING"
+    #: PENDING at once (PAYMENT_PENDING), SUCCESS after :data:`PENDING_SETTLE_MS`
+    PENDING = "PENDING"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +50,7 @@ class Decision:
 
 SUCCESS = Decision(Outcome.SUCCESS)
 PROCESSING_THEN_SUCCESS = Decision(Outcome.PROCESSING)
+PENDING_THEN_SUCCESS = Decision(Outcome.PENDING)
 RISK_REJECTED = Decision.fail(
     "RISK_REJECT", f"rejected by risk control (sandbox: amount value {RISK_REJECT_VALUE})"
 )
@@ -61,6 +68,7 @@ TEST_ACCOUNTS: dict[str, Decision] = {
         "USER_STATUS_ABNORMAL", "the user status is abnormal (sandbox test account)"
     ),
     "sandbox_processing": PROCESSING_THEN_SUCCESS,
+    "sandbox_pending": PENDING_THEN_SUCCESS,
 }
 
 

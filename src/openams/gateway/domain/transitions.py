@@ -10,15 +10,22 @@ SUCCESS; the amount rules live in :mod:`openams.gateway.domain.refund`).
 
 Lifecycle::
 
+    PROCESSING --PEND--> PENDING                  (the buyer paid; the final result follows)
+    PENDING --SUCCEED | AUTHORIZE | FAIL | CANCEL--> as from PROCESSING
     PROCESSING --SUCCEED--> SUCCESS               (a sale: the funds are taken at once)
     PROCESSING --AUTHORIZE--> AUTHORIZED --CAPTURE--> SUCCESS
+    AUTHORIZED --BEGIN_CAPTURE--> CAPTURING       (an asynchronous capture is in process)
+    CAPTURING --CAPTURE--> SUCCESS
+    CAPTURING --CAPTURE_FAIL--> AUTHORIZED        (the hold stays; capture again or void)
     PROCESSING --FAIL | EXPIRE--> FAIL
     PROCESSING --CANCEL--> CANCELLED
     AUTHORIZED --VOID | AUTH_EXPIRE--> CANCELLED  (the hold on the card is released)
     SUCCESS --CANCEL--> CANCELLED                 (a reversal, inside the method's window)
     SUCCESS --REFUND--> SUCCESS
 
-FAIL and CANCELLED are terminal: nothing leaves them.
+FAIL and CANCELLED are terminal: nothing leaves them. Nothing but the capture's own
+outcome leaves CAPTURING: while a capture is in process the payment cannot be voided,
+refunded, captured again, or lapse.
 """
 
 from __future__ import annotations
@@ -32,22 +39,32 @@ class PaymentStatus(StrEnum):
     """A payment's state. :attr:`wire` is what ``paymentStatus`` (inquiryPayment) says."""
 
     PROCESSING = "PROCESSING"
+    #: the buyer completed the payment and the final result is awaited (PAYMENT_PENDING)
+    PENDING = "PENDING"
     #: a card authorization awaiting capture; the wire reports SUCCESS (Antom notifies a
     #: successful authorization as a successful payment, then the capture separately)
     AUTHORIZED = "AUTHORIZED"
+    #: an authorization whose capture is in process (``U/CAPTURE_IN_PROCESS``); the wire
+    #: reports SUCCESS, as for AUTHORIZED
+    CAPTURING = "CAPTURING"
     SUCCESS = "SUCCESS"
     FAIL = "FAIL"
     CANCELLED = "CANCELLED"
 
     @property
     def wire(self) -> str:
-        return PaymentStatus.SUCCESS.value if self is PaymentStatus.AUTHORIZED else self.value
+        if self in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURING):
+            return PaymentStatus.SUCCESS.value
+        return self.value
 
 
 class PaymentEvent(StrEnum):
+    PEND = "PEND"  # the buyer completed the payment; the method's final result is awaited
     SUCCEED = "SUCCEED"  # the buyer paid (a sale)
     AUTHORIZE = "AUTHORIZE"  # the buyer's card was authorized (paymentFactor.isAuthorization)
     CAPTURE = "CAPTURE"  # the authorized amount was captured (automatic, or capture API)
+    BEGIN_CAPTURE = "BEGIN_CAPTURE"  # the capture API accepted an asynchronous capture
+    CAPTURE_FAIL = "CAPTURE_FAIL"  # an asynchronous capture failed; the authorization stays
     FAIL = "FAIL"  # the buyer or the acquirer declined
     EXPIRE = "EXPIRE"  # paymentExpiryTime passed unpaid
     CANCEL = "CANCEL"  # the merchant called cancel on an open or paid payment
@@ -56,9 +73,11 @@ class PaymentEvent(StrEnum):
     REFUND = "REFUND"  # the merchant refunded (part of) a captured payment
 
 
-_P, _A, _S, _F, _C = (
+_P, _W, _A, _K, _S, _F, _C = (
     PaymentStatus.PROCESSING,
+    PaymentStatus.PENDING,
     PaymentStatus.AUTHORIZED,
+    PaymentStatus.CAPTURING,
     PaymentStatus.SUCCESS,
     PaymentStatus.FAIL,
     PaymentStatus.CANCELLED,
@@ -71,7 +90,15 @@ TRANSITIONS: dict[tuple[PaymentStatus, PaymentEvent], PaymentStatus] = {
     (_P, PaymentEvent.FAIL): _F,
     (_P, PaymentEvent.EXPIRE): _F,
     (_P, PaymentEvent.CANCEL): _C,
+    (_P, PaymentEvent.PEND): _W,
+    (_W, PaymentEvent.SUCCEED): _S,
+    (_W, PaymentEvent.AUTHORIZE): _A,
+    (_W, PaymentEvent.FAIL): _F,
+    (_W, PaymentEvent.CANCEL): _C,
     (_A, PaymentEvent.CAPTURE): _S,
+    (_A, PaymentEvent.BEGIN_CAPTURE): _K,
+    (_K, PaymentEvent.CAPTURE): _S,
+    (_K, PaymentEvent.CAPTURE_FAIL): _A,
     # Cancelling an authorized, uncaptured payment voids the authorization.
     (_A, PaymentEvent.VOID): _C,
     (_A, PaymentEvent.AUTH_EXPIRE): _C,
@@ -81,7 +108,7 @@ TRANSITIONS: dict[tuple[PaymentStatus, PaymentEvent], PaymentStatus] = {
 }
 
 #: States whose payment result is known (the buyer's part is over).
-FINAL_STATES = frozenset({_A, _S, _F, _C})
+FINAL_STATES = frozenset({_A, _K, _S, _F, _C})
 
 #: States nothing leaves (computed from the table, so the two cannot disagree).
 TERMINAL_STATES = frozenset(
@@ -92,6 +119,8 @@ TERMINAL_STATES = frozenset(
 
 _REFUSALS: dict[PaymentEvent, str] = {
     PaymentEvent.CAPTURE: "only an authorized, uncaptured payment can be captured",
+    PaymentEvent.BEGIN_CAPTURE: "only an authorized, uncaptured payment can be captured",
+    PaymentEvent.CAPTURE_FAIL: "only a capture in process can fail",
     PaymentEvent.REFUND: "only a successful, captured payment can be refunded",
     PaymentEvent.VOID: "only an uncaptured authorization can be voided",
 }

@@ -67,6 +67,7 @@ class PageKind(StrEnum):
 class LinkState(StrEnum):
     OPEN = "OPEN"  # the buyer can still pay
     PAID = "PAID"
+    PENDING = "PENDING"  # the buyer paid; the final result follows
     FAILED = "FAILED"
     EXPIRED = "EXPIRED"
     CANCELLED = "CANCELLED"
@@ -267,6 +268,8 @@ class CashierService:
             return LinkState.EXPIRED
         if payment.status.value in PAID_STATUSES:
             return LinkState.PAID
+        if payment.status is PaymentStatus.PENDING:
+            return LinkState.PENDING
         if payment.status is PaymentStatus.CANCELLED:
             return LinkState.CANCELLED
         if payment.status is PaymentStatus.FAIL:

@@ -18,7 +18,7 @@ from openams.gateway.domain.notification import (
 from openams.gateway.domain.payment import Payment
 from openams.gateway.domain.ports import UnitOfWork
 from openams.gateway.domain.transitions import PaymentStatus
-from openams.gateway.services.presenters import card_fields, payment_ids
+from openams.gateway.services.presenters import card_fields, customs_fields, payment_ids
 from openams.protocol.results import result
 
 
@@ -27,20 +27,29 @@ def antom_initial_delay() -> int:
     return random.randint(3000, 5000)
 
 
+def payment_notify_type(payment: Payment) -> NotifyType:
+    pending = payment.status is PaymentStatus.PENDING
+    return NotifyType.PAYMENT_PENDING if pending else NotifyType.PAYMENT_RESULT
+
+
 def payment_result_body(payment: Payment) -> dict[str, Any]:
-    """notifyPayment body (spec §5.2): S on success, F with the failure's code otherwise."""
+    """notifyPayment body (spec §5.2): S on success, F with the failure's code otherwise;
+    PAYMENT_PENDING with S when the buyer has paid and the final result follows."""
     if payment.status is PaymentStatus.SUCCESS:
         outcome = result("SUCCESS", "success")
+    elif payment.status is PaymentStatus.PENDING:
+        outcome = result("SUCCESS", payment.result_message)
     else:
         outcome = result(payment.result_code or "PROCESS_FAIL", payment.result_message)
     body: dict[str, Any] = {
-        "notifyType": NotifyType.PAYMENT_RESULT.value,
+        "notifyType": payment_notify_type(payment).value,
         "result": outcome,
         **payment_ids(payment),
         "paymentMethodType": payment.method_type,
     }
     if payment.status is PaymentStatus.SUCCESS and payment.paid_at is not None:
         body["paymentTime"] = iso(payment.paid_at)
+    body.update(customs_fields(payment))
     body.update(card_fields(payment))
     return body
 
@@ -100,10 +109,11 @@ class Notifier:
         return notification
 
     def payment_result(self, uow: UnitOfWork, payment: Payment) -> Notification:
+        """PAYMENT_RESULT for a final state; PAYMENT_PENDING for a PENDING payment."""
         return self.enqueue(
             uow,
             client_id=payment.client_id,
-            notify_type=NotifyType.PAYMENT_RESULT,
+            notify_type=payment_notify_type(payment),
             subject_id=payment.payment_id,
             payment_id=payment.payment_id,
             url=payment.notify_url,

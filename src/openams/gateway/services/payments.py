@@ -12,6 +12,7 @@ from openams.gateway.domain.merchant import Merchant
 from openams.gateway.domain.payment import Fingerprint, Payment, new_payment_id, new_token
 from openams.gateway.domain.payment_methods import check_cancellable
 from openams.gateway.domain.ports import PaymentMethodCatalogue, UnitOfWork, UnitOfWorkFactory
+from openams.gateway.domain.simulation import PENDING_SETTLE_MS
 from openams.gateway.domain.transitions import PaymentStatus
 from openams.gateway.services.cards import CardPayments, scrub_card_data
 from openams.gateway.services.continuation import Links, continuation
@@ -39,6 +40,9 @@ class NewPaymentStore(Protocol):
 class Outcome:
     SUCCESS = "SUCCESS"
     FAIL = "FAIL"
+    #: the buyer paid; the final result follows (PAYMENT_PENDING), SUCCESS by itself after
+    #: :data:`PENDING_SETTLE_MS` unless completed before
+    PENDING = "PENDING"
 
 
 @dataclass
@@ -160,7 +164,7 @@ class PaymentService:
                 f"paymentRequestId {payment.payment_request_id} was first used with different "
                 f"{fields}; resend the identical request or use a new paymentRequestId",
             )
-        if self._expire_if_due(uow, payment, now):
+        if self._expire_if_due(uow, payment, now) or self._settle_if_due(uow, payment, now):
             uow.commit()  # the closing and its notification stand, whatever is answered
         if payment.status is PaymentStatus.CANCELLED:
             raise DomainError(
@@ -231,9 +235,17 @@ class PaymentService:
         self.notifier.payment_result(uow, payment)
         return True
 
+    def _settle_if_due(self, uow: UnitOfWork, payment: Payment, now: int) -> bool:
+        """A PENDING payment whose final result is due succeeds (PAYMENT_RESULT S)."""
+        if not payment.is_due_to_settle(now):
+            return False
+        self.settlement.succeed(uow, payment, now)
+        return True
+
     def expire_due(self, limit: int) -> int:
-        """Close up to ``limit`` payments whose expiry passed, each with its notification,
-        in one transaction; returns how many. Rows another sweeper holds are skipped."""
+        """Close up to ``limit`` payments whose expiry passed, and settle the PENDING ones
+        whose result is due, each with its notification, in one transaction; returns how
+        many. Rows another sweeper holds are skipped."""
         now = self.clock()
         expired = 0
         with self.uow() as uow:  # a cheap read first: no writer lock when nothing is due
@@ -241,7 +253,7 @@ class PaymentService:
                 return 0
         with self.uow(write=True) as uow:
             for payment in uow.payments.due_payments(now, limit):
-                if self._expire_if_due(uow, payment, now):
+                if self._expire_if_due(uow, payment, now) or self._settle_if_due(uow, payment, now):
                     expired += 1
             uow.commit()
         return expired
@@ -260,12 +272,17 @@ class PaymentService:
             payment = self.find(
                 uow, merchant.client_id, request.payment_id, request.payment_request_id
             )
-        if payment.is_due_to_expire(now) or payment.authorization_lapsed(now):
+        if (
+            payment.is_due_to_expire(now)
+            or payment.is_due_to_settle(now)
+            or payment.authorization_lapsed(now)
+        ):
             with self.uow(write=True) as uow:
                 payment = self.find(
                     uow, merchant.client_id, payment.payment_id, None, for_update=True
                 )
                 self._expire_if_due(uow, payment, now)
+                self._settle_if_due(uow, payment, now)
                 self.lapse_authorization_if_due(uow, payment, now)
                 uow.commit()
         with self.uow() as uow:
@@ -351,11 +368,12 @@ class PaymentService:
         result_message: str | None = None,
         card: CardResult | None = None,
     ) -> dict[str, Any]:
-        """Move a payment to SUCCESS or FAIL: the one path the sandbox helper and the
-        hosted pages share. Repeating the same outcome is a no-op. ``card`` is what the
-        hosted card page kept of the buyer's card (``paymentResultInfo``)."""
-        if outcome not in (Outcome.SUCCESS, Outcome.FAIL):
-            raise param_illegal(f"outcome must be SUCCESS or FAIL, got {outcome!r}")
+        """Move a payment to SUCCESS or FAIL, or to PENDING on its way there: the one
+        path the sandbox helper and the hosted pages share. Repeating the same outcome is
+        a no-op. ``card`` is what the hosted card page kept of the buyer's card
+        (``paymentResultInfo``)."""
+        if outcome not in (Outcome.SUCCESS, Outcome.FAIL, Outcome.PENDING):
+            raise param_illegal(f"outcome must be SUCCESS, FAIL or PENDING, got {outcome!r}")
         code = result_code or ("SUCCESS" if outcome == Outcome.SUCCESS else "PROCESS_FAIL")
         if outcome == Outcome.FAIL and (
             lookup(code).code not in RESULT_CODES or lookup(code).status.value != "F"
@@ -376,11 +394,25 @@ class PaymentService:
             if self._expire_if_due(uow, payment, now):
                 uow.commit()
                 raise DomainError("ORDER_IS_CLOSED", "the payment expired before it was paid")
+            if self._settle_if_due(uow, payment, now):
+                uow.commit()  # it settled by itself: the outcome below is checked against it
             if payment.status.wire == outcome and (
-                outcome == Outcome.SUCCESS or payment.result_code == code
+                outcome != Outcome.FAIL or payment.result_code == code
             ):
                 return inquiry_body(payment)
-            if payment.status is not PaymentStatus.PROCESSING:
+            if outcome == Outcome.PENDING:
+                if payment.status is not PaymentStatus.PROCESSING:
+                    raise DomainError(
+                        "ORDER_STATUS_INVALID",
+                        f"cannot make the payment pending: payment status is "
+                        f"{payment.status.value}",
+                    )
+                payment.pend(now, now + PENDING_SETTLE_MS)
+                uow.payments.save(payment)
+                self.notifier.payment_result(uow, payment)
+                uow.commit()
+                return inquiry_body(payment)
+            if payment.status not in (PaymentStatus.PROCESSING, PaymentStatus.PENDING):
                 raise DomainError(
                     "ORDER_STATUS_INVALID",
                     f"cannot complete: payment status is {payment.status.value}",

@@ -49,6 +49,10 @@ def _payment_select(columns: tuple[str, ...], for_update: bool) -> Any:
     return stmt.with_for_update() if for_update else stmt
 
 
+#: Payments whose ``expires_at`` is a live deadline: a PROCESSING payment expires then, a
+#: PENDING one settles (the sweeper, the lazy checks and advanceClock treat them alike).
+OPEN_STATUSES = (PaymentStatus.PROCESSING.value, PaymentStatus.PENDING.value)
+
 _MERCHANT = select(merchants).where(merchants.c.client_id == bindparam("client_id"))
 _CHAOS = select(merchants.c.chaos_json).where(merchants.c.client_id == bindparam("client_id"))
 
@@ -258,9 +262,7 @@ class SqlPaymentRepository:
         another transaction holds are passed over): one query for a sweep's batch."""
         stmt = (
             select(payments)
-            .where(
-                payments.c.status == PaymentStatus.PROCESSING.value, payments.c.expires_at <= now
-            )
+            .where(payments.c.status.in_(OPEN_STATUSES), payments.c.expires_at <= now)
             .order_by(payments.c.expires_at)
             .limit(limit)
         )
@@ -271,9 +273,7 @@ class SqlPaymentRepository:
     def due_for_expiry(self, now: int, limit: int) -> list[str]:
         rows = self._conn.execute(
             select(payments.c.payment_id)
-            .where(
-                payments.c.status == PaymentStatus.PROCESSING.value, payments.c.expires_at <= now
-            )
+            .where(payments.c.status.in_(OPEN_STATUSES), payments.c.expires_at <= now)
             .order_by(payments.c.expires_at)
             .limit(limit)
         )
@@ -284,7 +284,7 @@ class SqlPaymentRepository:
             update(payments)
             .where(
                 payments.c.client_id == client_id,
-                payments.c.status == PaymentStatus.PROCESSING.value,
+                payments.c.status.in_(OPEN_STATUSES),
             )
             .values(expires_at=payments.c.expires_at - ms)
         )

@@ -58,6 +58,11 @@ _LINK_PAGES: dict[LinkState, tuple[int, str, str]] = {
         "This payment is already complete",
         "It has been paid; there is nothing more to do here.",
     ),
+    LinkState.PENDING: (
+        409,
+        "This payment is being confirmed",
+        "You have paid; the result follows. There is nothing more to do here.",
+    ),
     LinkState.FAILED: (
         410,
         "This payment did not go through",
