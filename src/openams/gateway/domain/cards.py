@@ -25,6 +25,22 @@ _BRANDS: tuple[tuple[str, tuple[str, ...], tuple[int, ...]], ...] = (
     ("MAESTRO", ("50", "56", "57", "58", "6"), (12, 13, 14, 15, 16, 17, 18, 19)),
 )  # fmt: skip
 
+#: Brands the sandbox acquirer takes (what ``brand_of`` can name), in consult's order.
+ACCEPTED_BRANDS = ("VISA", "MASTERCARD", "AMEX", "JCB", "DINERS", "DISCOVER", "CUP", "MAESTRO")
+#: consult ``supportCardBrands[].logo.logoName`` per brand (at most 12 characters).
+BRAND_LOGO_NAMES = {
+    "VISA": "Visa",
+    "MASTERCARD": "Mastercard",
+    "AMEX": "Amex",
+    "JCB": "JCB",
+    "DINERS": "Diners Club",
+    "DISCOVER": "Discover",
+    "CUP": "UnionPay",
+    "MAESTRO": "Maestro",
+}
+#: consult ``paymentOptionDetail.funding`` of CARD: the card types the sandbox takes.
+CARD_FUNDING = ("CREDIT", "DEBIT")
+
 
 class CardError(ValueError):
     """A card field the buyer must correct; ``field`` names it, the message never repeats it."""

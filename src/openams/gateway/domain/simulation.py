@@ -80,6 +80,9 @@ class SandboxCard:
     #: the decision when the card is used (after the challenge, for 3DS cards)
     decision: Decision = SUCCESS
     three_ds: bool = False
+    #: server-to-server: the payment is made, but its pay answer is lost on the way
+    #: (``U/UNKNOWN_EXCEPTION``); the merchant's identical resend gets the real result
+    answer_lost: bool = False
 
 
 #: Test cards (any future expiry, any CVV of the right length). Any other valid card
@@ -115,6 +118,44 @@ TEST_CARDS: dict[str, SandboxCard] = {
             "insufficient funds",
             Decision.fail("USER_BALANCE_NOT_ENOUGH", "insufficient funds (sandbox test card)"),
         ),
+        *(
+            SandboxCard(
+                number, "VISA", description, Decision.fail(code, f"{text} (sandbox test card)")
+            )
+            for number, code, description, text in (
+                ("4000000000000119", "DO_NOT_HONOR", "declined: do not honor", "do not honor"),
+                (
+                    "4000000000000127",
+                    "INVALID_AMOUNT",
+                    "declined: invalid amount",
+                    "invalid amount",
+                ),
+                (
+                    "4000000000000135",
+                    "CARD_NOT_SUPPORTED",
+                    "declined: card not supported",
+                    "the card is not supported",
+                ),
+                (
+                    "4000000000000143",
+                    "INVALID_CARD_NUMBER",
+                    "declined: invalid card number",
+                    "the issuer reports the card number invalid",
+                ),
+                (
+                    "4000000000000150",
+                    "INVALID_EXPIRATION_DATE",
+                    "declined: invalid expiration date",
+                    "the issuer reports the expiration date invalid",
+                ),
+            )
+        ),
+        SandboxCard(
+            "4000000000000168",
+            "VISA",
+            "success, but the pay answer is lost (U/UNKNOWN_EXCEPTION; resend it)",
+            answer_lost=True,
+        ),
         SandboxCard(
             "4100000000000019",
             "VISA",
@@ -135,6 +176,11 @@ def wallet_decision(amount_value: int, account: str) -> Decision:
     if amount_value == RISK_REJECT_VALUE:
         return RISK_REJECTED
     return TEST_ACCOUNTS.get(account_key(account), SUCCESS)
+
+
+def card_answer_lost(card_number: str) -> bool:
+    card = TEST_CARDS.get(card_number)
+    return card is not None and card.answer_lost
 
 
 def card_needs_challenge(card_number: str) -> bool:

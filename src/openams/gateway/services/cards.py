@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from openams.gateway.domain.cards import (
+    ACCEPTED_BRANDS,
     CardError,
     CardResult,
     brand_of,
@@ -40,6 +41,7 @@ from openams.gateway.domain.ports import UnitOfWork
 from openams.gateway.domain.simulation import (
     Decision,
     Outcome,
+    card_answer_lost,
     card_decision,
     card_needs_challenge,
 )
@@ -48,8 +50,6 @@ from openams.gateway.services.settlement import Settlement
 
 CARD = "CARD"
 META_DATA = "INVALID_PAYMENT_METHOD_META_DATA"
-#: Brands the sandbox acquirer takes (what ``brand_of`` can name).
-ACCEPTED_BRANDS = ("VISA", "MASTERCARD", "AMEX", "JCB", "DINERS", "DISCOVER", "CUP", "MAESTRO")
 #: The keys whose presence makes a pay request a server-to-server card payment.
 CARD_KEYS = ("cardNo", "cvv")
 _FIELD_NAMES = {"number": "cardNo", "expiry": "expiryMonth/expiryYear", "cvv": "cvv"}
@@ -69,6 +69,8 @@ class CardCharge:
     #: how the sandbox issuer treats this card, kept with a new cardToken
     card_decline: Decision | None = None
     card_three_ds: bool = False
+    #: the sandbox loses the first pay answer (``U/UNKNOWN_EXCEPTION``)
+    answer_lost: bool = False
 
 
 def has_card_data(meta: Mapping[str, Any] | None) -> bool:
@@ -153,12 +155,13 @@ def read_card(meta: Mapping[str, Any], *, now_ms: int, amount_value: int) -> Car
     decision = card_decision(amount_value, pan)
     card_only = card_decision(0, pan)  # the card's own behaviour, without amount rules
     challenge = card_needs_challenge(pan)
-    return _charge(
+    charge = _charge(
         card,
         decision,
         three_ds=challenge,
         card_decline=card_only if card_only.outcome is Outcome.FAIL else None,
     )
+    return replace(charge, answer_lost=card_answer_lost(pan))
 
 
 def _charge(

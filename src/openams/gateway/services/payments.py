@@ -12,6 +12,7 @@ from openams.gateway.domain.merchant import Merchant
 from openams.gateway.domain.payment import Fingerprint, Payment, new_payment_id, new_token
 from openams.gateway.domain.payment_methods import check_cancellable
 from openams.gateway.domain.ports import PaymentMethodCatalogue, UnitOfWork, UnitOfWorkFactory
+from openams.gateway.domain.result_triggers import PAYMENT_FAILURE_CODES
 from openams.gateway.domain.simulation import PENDING_SETTLE_MS
 from openams.gateway.domain.transitions import PaymentStatus
 from openams.gateway.services.cards import CardPayments, scrub_card_data
@@ -27,7 +28,7 @@ from openams.gateway.services.presenters import (
 )
 from openams.gateway.services.settlement import Settlement, locked_settlements
 from openams.protocol.models import CancelRequest, InquiryPaymentRequest, PayRequest
-from openams.protocol.results import RESULT_CODES, lookup, result
+from openams.protocol.results import lookup, result
 
 
 class NewPaymentStore(Protocol):
@@ -126,6 +127,8 @@ class PaymentService:
                 if charge is not None:
                     self.cards.charge(uow, payment, charge, now)
                 uow.commit()
+                if charge is not None and charge.answer_lost:
+                    return {"result": result("UNKNOWN_EXCEPTION")}
                 return self._pay_body(payment)
             if existing is None:  # lost a race with an identical concurrent request
                 existing = uow.payments.get_by_request_id(
@@ -375,10 +378,12 @@ class PaymentService:
         if outcome not in (Outcome.SUCCESS, Outcome.FAIL, Outcome.PENDING):
             raise param_illegal(f"outcome must be SUCCESS, FAIL or PENDING, got {outcome!r}")
         code = result_code or ("SUCCESS" if outcome == Outcome.SUCCESS else "PROCESS_FAIL")
-        if outcome == Outcome.FAIL and (
-            lookup(code).code not in RESULT_CODES or lookup(code).status.value != "F"
-        ):  # only catalogued failures reach notifications and inquiries
-            raise param_illegal(f"resultCode {code!r} is not a failure (F) result code")
+        if outcome == Outcome.FAIL and code not in PAYMENT_FAILURE_CODES:
+            # only documented payment failures reach notifications and inquiries
+            raise param_illegal(
+                f"resultCode {code!r} is not a payment failure code; use one of "
+                + ", ".join(PAYMENT_FAILURE_CODES)
+            )
         now = self.clock()
         with self.uow(write=True) as uow:
             if token is not None:

@@ -1,0 +1,206 @@
+"""Every result code each API answers, and the documented sandbox trigger that produces it.
+
+This is the catalogue behind the table in docs/result-codes.md (:func:`markdown_table`;
+a test keeps the two equal) and behind ``tests/gateway/integration/test_result_codes.py``,
+which walks every row and triggers it on a real gateway. A code Antom documents for an
+API belongs here with the way to reach it in the sandbox; the statuses come from
+:mod:`openams.protocol.results`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openams.gateway.domain.simulation import PENDING_SETTLE_MS, RISK_REJECT_VALUE
+from openams.protocol.results import lookup
+
+#: API groups, in the table's order. A notification shares its API's group.
+EVERY_API = "every API"
+PAY = "pay"
+INQUIRY_PAYMENT = "inquiryPayment / notifyPayment"
+CANCEL = "cancel"
+REFUND = "refund"
+INQUIRY_REFUND = "inquiryRefund / notifyRefund"
+CAPTURE = "capture / notifyCapture"
+CONSULT = "consult"
+CREATE_PAYMENT_SESSION = "createPaymentSession"
+APIS = (
+    EVERY_API,
+    PAY,
+    INQUIRY_PAYMENT,
+    CANCEL,
+    REFUND,
+    INQUIRY_REFUND,
+    CAPTURE,
+    CONSULT,
+    CREATE_PAYMENT_SESSION,
+)
+
+#: The failure codes a payment can end with (``paymentResultCode`` of inquiryPayment,
+#: ``result`` of a PAYMENT_RESULT notification): what ``testHelpers/completePayment``
+#: takes as ``resultCode`` with ``outcome`` FAIL.
+PAYMENT_FAILURE_CODES: tuple[str, ...] = (
+    "PROCESS_FAIL",
+    "USER_BALANCE_NOT_ENOUGH",
+    "USER_AMOUNT_EXCEED_LIMIT",
+    "PAYMENT_AMOUNT_EXCEED_LIMIT",
+    "PAYMENT_COUNT_EXCEED_LIMIT",
+    "USER_NOT_EXIST",
+    "USER_STATUS_ABNORMAL",
+    "USER_KYC_NOT_QUALIFIED",
+    "USER_PAYMENT_VERIFICATION_FAILED",
+    "RISK_REJECT",
+    "REGULATION_RESTRICTION",
+    "UNAVAILABLE_PAYMENT_METHOD",
+    "CURRENCY_NOT_SUPPORT",
+    "INVALID_CONTRACT",
+    "INVALID_MERCHANT_STATUS",
+    "MERCHANT_NOT_REGISTERED",
+    "DO_NOT_HONOR",
+    "INVALID_AMOUNT",
+    "CARD_NOT_SUPPORTED",
+    "INVALID_CARD_NUMBER",
+    "INVALID_EXPIRATION_DATE",
+    "ORDER_IS_CLOSED",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    api: str
+    code: str
+    #: what to send (or do) in the sandbox to get ``code``, in Markdown
+    how: str
+
+    @property
+    def status(self) -> str:
+        return lookup(self.code).status.value
+
+
+def _card(number: str) -> str:
+    return f"pay with test card `{number}` (server-to-server `paymentMethodMetaData`)"
+
+
+def _complete(code: str) -> str:
+    return (
+        f"`testHelpers/completePayment` with `outcome` FAIL and `resultCode` `{code}` "
+        "(a wallet buyer's result)"
+    )
+
+
+_SPECIAL_PAYMENT_RESULTS = {
+    "ORDER_IS_CLOSED": "an unpaid payment past its `paymentExpiryTime`",
+    "USER_BALANCE_NOT_ENOUGH": "wallet account `sandbox_nobalance` on the hosted page, test "
+    "card `4000000000009995`, or " + _complete("USER_BALANCE_NOT_ENOUGH"),
+    "USER_STATUS_ABNORMAL": "wallet account `sandbox_abnormal` on the hosted page, or "
+    + _complete("USER_STATUS_ABNORMAL"),
+    "RISK_REJECT": f"`paymentAmount.value` {RISK_REJECT_VALUE} on any hosted page, or "
+    + _complete("RISK_REJECT"),
+    "USER_PAYMENT_VERIFICATION_FAILED": "a wrong 3-D Secure code (test card "
+    "`4000000000003220`), or " + _complete("USER_PAYMENT_VERIFICATION_FAILED"),
+}
+
+TRIGGERS: tuple[Trigger, ...] = (
+    # ------------------------------------------------------------------ every API
+    Trigger(EVERY_API, "PARAM_ILLEGAL", "a required field or header missing, or malformed"),
+    Trigger(EVERY_API, "INVALID_SIGNATURE", "a `Signature` that does not verify"),
+    Trigger(EVERY_API, "KEY_NOT_FOUND", "`keyVersion` the client id has no key for"),
+    Trigger(EVERY_API, "CLIENT_INVALID", "a `client-id` the gateway does not know"),
+    Trigger(EVERY_API, "ACCESS_DENIED", "a `testHelpers` call from a non-`SANDBOX_` client id"),
+    Trigger(EVERY_API, "NO_INTERFACE_DEF", "a path under `/ams/api/v1/` that is no API"),
+    Trigger(EVERY_API, "METHOD_NOT_SUPPORTED", "any method other than POST"),
+    Trigger(EVERY_API, "MEDIA_TYPE_NOT_ACCEPTABLE", "a `Content-Type` that is not JSON"),
+    Trigger(
+        EVERY_API,
+        "REQUEST_TRAFFIC_EXCEED_LIMIT",
+        "more requests than `OPENAMS_RATE_LIMIT_PER_SECOND` allows a client id",
+    ),
+    Trigger(
+        EVERY_API,
+        "UNKNOWN_EXCEPTION",
+        _card("4000000000000168") + ": the payment is made but its answer is lost; the "
+        "identical resend answers `S`",
+    ),
+    # ------------------------------------------------------------------------ pay
+    Trigger(PAY, "SUCCESS", _card("4111111111111111") + " (a card sale)"),
+    Trigger(PAY, "PAYMENT_IN_PROCESS", "any wallet, bank or hosted card payment"),
+    Trigger(PAY, "REPEAT_REQ_INCONSISTENT", "a used `paymentRequestId` with another amount"),
+    Trigger(PAY, "ORDER_IS_CLOSED", "the identical resend of a failed or expired payment"),
+    Trigger(PAY, "ORDER_IS_CANCELED", "the identical resend of a cancelled payment"),
+    Trigger(PAY, "CURRENCY_NOT_SUPPORT", "a currency the method does not take (GCASH in USD)"),
+    Trigger(
+        PAY,
+        "SETTLE_CONTRACT_NOT_MATCH",
+        "ALIPAY_CN with `settlementStrategy.settlementCurrency` CNY",
+    ),
+    Trigger(
+        PAY,
+        "INVALID_PAYMENT_METHOD_META_DATA",
+        "card data that fails its checks (Luhn, expiry, CVV length)",
+    ),
+    Trigger(PAY, "PAYMENT_AMOUNT_EXCEED_LIMIT", "an amount above the method's maximum"),
+    Trigger(PAY, "BUSINESS_NOT_SUPPORT", "`productCode` AGREEMENT_PAYMENT"),
+    Trigger(PAY, "PROCESS_FAIL", _card("4000000000000002")),
+    Trigger(PAY, "USER_BALANCE_NOT_ENOUGH", _card("4000000000009995")),
+    Trigger(PAY, "RISK_REJECT", _card("4100000000000019")),
+    Trigger(PAY, "DO_NOT_HONOR", _card("4000000000000119")),
+    Trigger(PAY, "INVALID_AMOUNT", _card("4000000000000127")),
+    Trigger(PAY, "CARD_NOT_SUPPORTED", _card("4000000000000135")),
+    Trigger(PAY, "INVALID_CARD_NUMBER", _card("4000000000000143")),
+    Trigger(PAY, "INVALID_EXPIRATION_DATE", _card("4000000000000150")),
+    # ------------------------------------------------------- inquiryPayment / notifyPayment
+    Trigger(INQUIRY_PAYMENT, "SUCCESS", "any payment the caller owns"),
+    Trigger(INQUIRY_PAYMENT, "ORDER_NOT_EXIST", "an unknown (or another merchant's) payment"),
+    Trigger(
+        INQUIRY_PAYMENT,
+        "PAYMENT_IN_PROCESS",
+        "`paymentResultCode` of a PROCESSING payment, or of a PENDING one: "
+        "`testHelpers/completePayment` with `outcome` PENDING, or wallet account "
+        f"`sandbox_pending` (PAYMENT_PENDING is sent; SUCCESS follows "
+        f"{PENDING_SETTLE_MS // 1000} s later, or by the helper)",
+    ),
+    *(
+        Trigger(INQUIRY_PAYMENT, code, _SPECIAL_PAYMENT_RESULTS.get(code, _complete(code)))
+        for code in PAYMENT_FAILURE_CODES
+    ),
+    # ---------------------------------------------------------------------- cancel
+    Trigger(CANCEL, "SUCCESS", "a processing payment, or a paid one inside its window"),
+    Trigger(CANCEL, "ORDER_NOT_EXIST", "an unknown (or another merchant's) payment"),
+    Trigger(CANCEL, "ORDER_STATUS_INVALID", "a failed payment"),
+    Trigger(
+        CANCEL,
+        "CANCEL_WINDOW_EXCEED",
+        "a wallet payment paid before 00:15 (UTC+8) of the day before (advance the clock)",
+    ),
+    Trigger(CANCEL, "BUSINESS_NOT_SUPPORT", "a method that is never cancellable (DANA)"),
+    Trigger(CANCEL, "AUTH_EXPIRED", "a card authorization left uncaptured for 7 days"),
+    # ---------------------------------------------------------------------- consult
+    Trigger(CONSULT, "SUCCESS", "any consult with `env`"),
+    # ---------------------------------------------------------- createPaymentSession
+    Trigger(CREATE_PAYMENT_SESSION, "SUCCESS", "a new `paymentRequestId`"),
+    Trigger(
+        CREATE_PAYMENT_SESSION,
+        "REPEAT_REQ_INCONSISTENT",
+        "a used `paymentRequestId` with another amount",
+    ),
+    Trigger(
+        CREATE_PAYMENT_SESSION,
+        "ORDER_IS_CLOSED",
+        "the identical resend after `paymentSessionExpiryTime`",
+    ),
+    Trigger(
+        CREATE_PAYMENT_SESSION, "BUSINESS_NOT_SUPPORT", "a `productCode` other than CASHIER_PAYMENT"
+    ),
+    Trigger(
+        CREATE_PAYMENT_SESSION,
+        "CURRENCY_NOT_SUPPORT",
+        "a `paymentMethodType` that does not take the currency",
+    ),
+)
+
+
+def markdown_table() -> str:
+    """The table of docs/result-codes.md: one row per (API, code), in catalogue order."""
+    lines = ["| API | resultCode | Status | Sandbox trigger |", "|---|---|---|---|"]
+    lines += [f"| {t.api} | `{t.code}` | {t.status} | {t.how} |" for t in TRIGGERS]
+    return "\n".join(lines) + "\n"

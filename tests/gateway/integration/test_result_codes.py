@@ -1,0 +1,448 @@
+"""Every row of the result-code table (``domain/result_triggers.py``, published in
+docs/result-codes.md) is triggered for real: the documented trigger is sent to a live
+gateway and the documented code must come back (and, for a payment's result, reach
+inquiryPayment and the PAYMENT_RESULT notification)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from openams.gateway.app import Gateway, build_gateway, create_app
+from openams.gateway.domain.result_triggers import (
+    CANCEL,
+    CONSULT,
+    CREATE_PAYMENT_SESSION,
+    EVERY_API,
+    INQUIRY_PAYMENT,
+    PAY,
+    TRIGGERS,
+    Trigger,
+    markdown_table,
+)
+from openams.gateway.settings import Settings
+from openams.protocol.keys import KeyPair, generate_key_pair
+from tests.ams_client import AmsClient, AmsReply
+from tests.conftest import ShiftableClock
+from tests.gateway.integration.card_payloads import card_meta, card_pay_body
+from tests.gateway.integration.payloads import new_id, pay_body
+from tests.live_server import live_server
+
+REPO = Path(__file__).resolve().parents[3]
+DAY = 24 * 3600
+
+
+@dataclass
+class World:
+    ams: AmsClient
+    gateway: Gateway
+    clock: ShiftableClock
+    settings: Settings
+    merchant_keys: KeyPair
+
+    def pay(self, body: dict[str, Any]) -> AmsReply:
+        return self.ams.call("payments/pay", body)
+
+    def paid_wallet(self) -> dict[str, Any]:
+        body = pay_body()
+        payment = self.pay(body).body
+        done = self.complete(payment["paymentId"], "SUCCESS")
+        assert done.code == "SUCCESS", done.result
+        return payment
+
+    def complete(self, payment_id: str, outcome: str, code: str | None = None) -> AmsReply:
+        body: dict[str, Any] = {"paymentId": payment_id, "outcome": outcome}
+        if code is not None:
+            body["resultCode"] = code
+        return self.ams.call("testHelpers/completePayment", body)
+
+    def inquiry(self, payment_id: str) -> dict[str, Any]:
+        return self.ams.call("payments/inquiryPayment", {"paymentId": payment_id}).body
+
+    def payment_notifications(self, payment_id: str) -> list[dict[str, Any]]:
+        with self.gateway.store() as uow:
+            return [n.body for n in uow.outbox.for_payment(self.ams.client_id, payment_id)]
+
+
+Scenario = Callable[[World], str]
+SCENARIOS: dict[tuple[str, str], Scenario] = {}
+
+
+def scenario(api: str, code: str) -> Callable[[Scenario], Scenario]:
+    def register(fn: Scenario) -> Scenario:
+        assert (api, code) not in SCENARIOS, (api, code)
+        SCENARIOS[(api, code)] = fn
+        return fn
+
+    return register
+
+
+# ---------------------------------------------------------------------------- every API
+
+
+@scenario(EVERY_API, "PARAM_ILLEGAL")
+def _param_illegal(w: World) -> str:
+    return w.ams.call("payments/inquiryPayment", {}).code
+
+
+@scenario(EVERY_API, "INVALID_SIGNATURE")
+def _invalid_signature(w: World) -> str:
+    forger = replace(w.ams, private_key=generate_key_pair().private_key)
+    return forger.call("payments/inquiryPayment", {"paymentId": "1"}).code
+
+
+@scenario(EVERY_API, "KEY_NOT_FOUND")
+def _key_not_found(w: World) -> str:
+    return replace(w.ams, key_version="9").call("payments/inquiryPayment", {"paymentId": "1"}).code
+
+
+@scenario(EVERY_API, "CLIENT_INVALID")
+def _client_invalid(w: World) -> str:
+    stranger = replace(w.ams, client_id="SANDBOX_NOBODY_KNOWS_ME")
+    return stranger.call("payments/inquiryPayment", {"paymentId": "1"}).code
+
+
+@scenario(EVERY_API, "ACCESS_DENIED")
+def _access_denied(w: World) -> str:
+    w.gateway.merchants.add("LIVE_MERCHANT", w.merchant_keys.public_pem)
+    live = replace(w.ams, client_id="LIVE_MERCHANT")
+    return live.call("testHelpers/advanceClock", {"seconds": 1}).code
+
+
+@scenario(EVERY_API, "NO_INTERFACE_DEF")
+def _no_interface(w: World) -> str:
+    return w.ams.call("payments/refundEverything", {}).code
+
+
+@scenario(EVERY_API, "METHOD_NOT_SUPPORTED")
+def _method_not_supported(w: World) -> str:
+    path = w.ams.path("payments/pay")
+    response = w.ams.http.get(path, headers={"client-id": w.ams.client_id})
+    return w.ams.check_signed(
+        path, response.status_code, dict(response.headers), response.content
+    ).code
+
+
+@scenario(EVERY_API, "MEDIA_TYPE_NOT_ACCEPTABLE")
+def _media_type(w: World) -> str:
+    return w.ams.call("payments/pay", pay_body(), headers={"Content-Type": "text/plain"}).code
+
+
+@scenario(EVERY_API, "REQUEST_TRAFFIC_EXCEED_LIMIT")
+def _traffic(w: World) -> str:
+    limited = build_gateway(
+        w.settings.model_copy(update={"rate_limit_per_second": 0.01, "rate_limit_burst": 1}),
+        clock=w.clock,
+    )
+    try:
+        with live_server(create_app(gateway=limited)) as url, httpx.Client(base_url=url) as http:
+            ams = replace(w.ams, http=http)
+            assert ams.call("payments/consult", consult_body()).code == "SUCCESS"
+            return ams.call("payments/consult", consult_body()).code
+    finally:
+        limited.engine.dispose()
+
+
+@scenario(EVERY_API, "UNKNOWN_EXCEPTION")
+def _unknown_exception(w: World) -> str:
+    body = card_pay_body(card_meta("4000000000000168"))
+    lost = w.pay(body)
+    # the payment was made: the identical resend gets the real answer
+    assert w.pay(body).code == "SUCCESS"
+    return lost.code
+
+
+# -------------------------------------------------------------------------------- pay
+
+
+@scenario(PAY, "SUCCESS")
+def _pay_success(w: World) -> str:
+    return w.pay(card_pay_body(card_meta("4111111111111111"))).code
+
+
+@scenario(PAY, "PAYMENT_IN_PROCESS")
+def _pay_in_process(w: World) -> str:
+    return w.pay(pay_body()).code
+
+
+@scenario(PAY, "REPEAT_REQ_INCONSISTENT")
+def _pay_inconsistent(w: World) -> str:
+    body = pay_body()
+    w.pay(body)
+    return w.pay(pay_body(request_id=body["paymentRequestId"], value="200")).code
+
+
+@scenario(PAY, "ORDER_IS_CLOSED")
+def _pay_closed(w: World) -> str:
+    body = pay_body()
+    payment = w.pay(body).body
+    w.complete(payment["paymentId"], "FAIL", "USER_BALANCE_NOT_ENOUGH")
+    return w.pay(body).code
+
+
+@scenario(PAY, "ORDER_IS_CANCELED")
+def _pay_canceled(w: World) -> str:
+    body = pay_body()
+    payment = w.pay(body).body
+    assert w.ams.call("payments/cancel", {"paymentId": payment["paymentId"]}).code == "SUCCESS"
+    return w.pay(body).code
+
+
+@scenario(PAY, "CURRENCY_NOT_SUPPORT")
+def _pay_currency(w: World) -> str:
+    return w.pay(pay_body(method="GCASH", currency="USD")).code
+
+
+@scenario(PAY, "SETTLE_CONTRACT_NOT_MATCH")
+def _pay_settle_contract(w: World) -> str:
+    body = pay_body(
+        method="ALIPAY_CN",
+        currency="CNY",
+        value="1314",
+        settlementStrategy={"settlementCurrency": "CNY"},
+    )
+    return w.pay(body).code
+
+
+@scenario(PAY, "INVALID_PAYMENT_METHOD_META_DATA")
+def _pay_meta(w: World) -> str:
+    return w.pay(card_pay_body(card_meta("4111111111111112"))).code
+
+
+@scenario(PAY, "PAYMENT_AMOUNT_EXCEED_LIMIT")
+def _pay_limit(w: World) -> str:
+    return w.pay(pay_body(method="GCASH", currency="PHP", value="10000100")).code
+
+
+@scenario(PAY, "BUSINESS_NOT_SUPPORT")
+def _pay_business(w: World) -> str:
+    return w.pay(pay_body(productCode="AGREEMENT_PAYMENT")).code
+
+
+def _declined_card(number: str) -> Scenario:
+    def declined(w: World) -> str:
+        reply = w.pay(card_pay_body(card_meta(number)))
+        if reply.result["resultStatus"] == "F":
+            # the payment exists, failed with the same code, and says so everywhere
+            payment_id = reply.body["paymentId"]
+            assert w.inquiry(payment_id)["paymentResultCode"] == reply.code
+            [notice] = w.payment_notifications(payment_id)
+            assert notice["result"]["resultCode"] == reply.code
+        return reply.code
+
+    return declined
+
+
+for _number, _code in (
+    ("4000000000000002", "PROCESS_FAIL"),
+    ("4000000000009995", "USER_BALANCE_NOT_ENOUGH"),
+    ("4100000000000019", "RISK_REJECT"),
+    ("4000000000000119", "DO_NOT_HONOR"),
+    ("4000000000000127", "INVALID_AMOUNT"),
+    ("4000000000000135", "CARD_NOT_SUPPORTED"),
+    ("4000000000000143", "INVALID_CARD_NUMBER"),
+    ("4000000000000150", "INVALID_EXPIRATION_DATE"),
+):
+    scenario(PAY, _code)(_declined_card(_number))
+
+
+# ------------------------------------------------------ inquiryPayment / notifyPayment
+
+
+@scenario(INQUIRY_PAYMENT, "SUCCESS")
+def _inquiry_success(w: World) -> str:
+    payment = w.pay(pay_body()).body
+    return w.ams.call("payments/inquiryPayment", {"paymentId": payment["paymentId"]}).code
+
+
+@scenario(INQUIRY_PAYMENT, "ORDER_NOT_EXIST")
+def _inquiry_unknown(w: World) -> str:
+    return w.ams.call("payments/inquiryPayment", {"paymentId": "2026" + "0" * 30}).code
+
+
+@scenario(INQUIRY_PAYMENT, "PAYMENT_IN_PROCESS")
+def _inquiry_pending(w: World) -> str:
+    payment = w.pay(pay_body()).body
+    assert w.inquiry(payment["paymentId"])["paymentResultCode"] == "PAYMENT_IN_PROCESS"
+    assert w.complete(payment["paymentId"], "PENDING").code == "SUCCESS"
+    answer = w.inquiry(payment["paymentId"])
+    assert answer["paymentStatus"] == "PENDING"
+    [notice] = w.payment_notifications(payment["paymentId"])
+    assert (notice["notifyType"], notice["result"]["resultStatus"]) == ("PAYMENT_PENDING", "S")
+    return str(answer["paymentResultCode"])
+
+
+def _payment_result(code: str) -> Scenario:
+    def failed(w: World) -> str:
+        payment = w.pay(pay_body()).body
+        if code == "ORDER_IS_CLOSED":
+            w.clock.advance(15 * 60)
+            assert w.gateway.payments.expire_due(100) >= 1
+        else:
+            assert w.complete(payment["paymentId"], "FAIL", code).code == "SUCCESS"
+        answer = w.inquiry(payment["paymentId"])
+        assert answer["paymentStatus"] == "FAIL"
+        [notice] = w.payment_notifications(payment["paymentId"])
+        assert notice["notifyType"] == "PAYMENT_RESULT"
+        assert (notice["result"]["resultCode"], notice["result"]["resultStatus"]) == (code, "F")
+        return str(answer["paymentResultCode"])
+
+    return failed
+
+
+for _trigger in TRIGGERS:
+    if _trigger.api == INQUIRY_PAYMENT and _trigger.status == "F" and (
+        _trigger.code != "ORDER_NOT_EXIST"
+    ):
+        scenario(INQUIRY_PAYMENT, _trigger.code)(_payment_result(_trigger.code))
+
+
+# ---------------------------------------------------------------------------- cancel
+
+
+@scenario(CANCEL, "SUCCESS")
+def _cancel_success(w: World) -> str:
+    payment = w.pay(pay_body()).body
+    return w.ams.call("payments/cancel", {"paymentId": payment["paymentId"]}).code
+
+
+@scenario(CANCEL, "ORDER_NOT_EXIST")
+def _cancel_unknown(w: World) -> str:
+    return w.ams.call("payments/cancel", {"paymentRequestId": new_id()}).code
+
+
+@scenario(CANCEL, "ORDER_STATUS_INVALID")
+def _cancel_failed(w: World) -> str:
+    payment = w.pay(pay_body()).body
+    w.complete(payment["paymentId"], "FAIL", "RISK_REJECT")
+    return w.ams.call("payments/cancel", {"paymentId": payment["paymentId"]}).code
+
+
+@scenario(CANCEL, "CANCEL_WINDOW_EXCEED")
+def _cancel_window(w: World) -> str:
+    payment = w.paid_wallet()
+    w.clock.advance(2 * DAY)
+    return w.ams.call("payments/cancel", {"paymentId": payment["paymentId"]}).code
+
+
+@scenario(CANCEL, "BUSINESS_NOT_SUPPORT")
+def _cancel_never(w: World) -> str:
+    payment = w.pay(pay_body(method="DANA", currency="IDR", value="1000000")).body
+    return w.ams.call("payments/cancel", {"paymentId": payment["paymentId"]}).code
+
+
+@scenario(CANCEL, "AUTH_EXPIRED")
+def _cancel_lapsed(w: World) -> str:
+    body = card_pay_body(card_meta(), authorization=True, capture_mode="MANUAL")
+    payment = w.pay(body).body
+    w.clock.advance(8 * DAY)
+    return w.ams.call("payments/cancel", {"paymentId": payment["paymentId"]}).code
+
+
+# --------------------------------------------------------------------------- consult
+
+
+def consult_body() -> dict[str, Any]:
+    return {
+        "productCode": "CASHIER_PAYMENT",
+        "paymentAmount": {"currency": "HKD", "value": "100"},
+        "env": {"terminalType": "WEB"},
+    }
+
+
+@scenario(CONSULT, "SUCCESS")
+def _consult(w: World) -> str:
+    return w.ams.call("payments/consult", consult_body()).code
+
+
+# -------------------------------------------------------------- createPaymentSession
+
+
+def session_body(**extra: Any) -> dict[str, Any]:
+    return {
+        "productCode": "CASHIER_PAYMENT",
+        "paymentRequestId": new_id(),
+        "order": {
+            "referenceOrderId": new_id("O"),
+            "orderDescription": "shoes",
+            "orderAmount": {"currency": "USD", "value": "4200"},
+        },
+        "paymentAmount": {"currency": "USD", "value": "4200"},
+        "paymentRedirectUrl": "https://merchant.example/result",
+        **extra,
+    }
+
+
+def _session(w: World, body: dict[str, Any]) -> AmsReply:
+    return w.ams.call("payments/createPaymentSession", body)
+
+
+@scenario(CREATE_PAYMENT_SESSION, "SUCCESS")
+def _session_success(w: World) -> str:
+    return _session(w, session_body()).code
+
+
+@scenario(CREATE_PAYMENT_SESSION, "REPEAT_REQ_INCONSISTENT")
+def _session_inconsistent(w: World) -> str:
+    body = session_body()
+    _session(w, body)
+    return _session(w, {**body, "paymentAmount": {"currency": "USD", "value": "1"}}).code
+
+
+@scenario(CREATE_PAYMENT_SESSION, "ORDER_IS_CLOSED")
+def _session_closed(w: World) -> str:
+    expiry = datetime.fromtimestamp(w.clock() / 1000, tz=UTC) + timedelta(minutes=10)
+    body = session_body(paymentSessionExpiryTime=expiry.isoformat(timespec="seconds"))
+    assert _session(w, body).code == "SUCCESS"
+    w.clock.advance(11 * 60)
+    return _session(w, body).code
+
+
+@scenario(CREATE_PAYMENT_SESSION, "BUSINESS_NOT_SUPPORT")
+def _session_business(w: World) -> str:
+    return _session(w, session_body(productCode="AGREEMENT_PAYMENT")).code
+
+
+@scenario(CREATE_PAYMENT_SESSION, "CURRENCY_NOT_SUPPORT")
+def _session_currency(w: World) -> str:
+    return _session(w, session_body(paymentMethod={"paymentMethodType": "GCASH"})).code
+
+
+# ------------------------------------------------------------------------------ tests
+
+
+@pytest.fixture
+def world(
+    ams: AmsClient,
+    gateway: Gateway,
+    clock: ShiftableClock,
+    settings: Settings,
+    merchant_keys: KeyPair,
+) -> Iterator[World]:
+    yield World(ams, gateway, clock, settings, merchant_keys)
+
+
+def test_every_row_of_the_table_has_a_scenario() -> None:
+    rows = {(t.api, t.code) for t in TRIGGERS}
+    assert len(rows) == len(TRIGGERS), "a (API, code) row is listed twice"
+    assert rows - SCENARIOS.keys() == set(), "rows nobody triggers"
+    assert SCENARIOS.keys() - rows == set(), "scenarios for rows the table does not list"
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS, ids=lambda t: f"{t.api.split()[0]}:{t.code}")
+def test_the_documented_trigger_gives_the_documented_code(
+    world: World, trigger: Trigger
+) -> None:
+    observed = SCENARIOS[(trigger.api, trigger.code)](world)
+    assert observed == trigger.code
+
+
+def test_the_published_table_is_the_catalogue() -> None:
+    doc = (REPO / "docs" / "result-codes.md").read_text(encoding="utf-8")
+    assert markdown_table() in doc, "regenerate the table in docs/result-codes.md"
