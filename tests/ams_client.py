@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -99,4 +100,5 @@ class AmsClient:
             header.signature,
             self.gateway_public_key,
         ), "response signature does not verify"
-        return AmsReply(status, headers, raw, json.loads(raw))
+        # quotePrice is a JSON number: read it with its exact digits.
+        return AmsReply(status, headers, raw, json.loads(raw, parse_float=Decimal))

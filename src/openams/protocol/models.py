@@ -9,6 +9,7 @@ checked by the gateway, not here, so every documented sample parses.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
@@ -71,7 +72,9 @@ class Amount(WireModel):
 class Quote(WireModel):
     quote_id: str | None = None
     quote_currency_pair: str | None = None
-    quote_price: str | None = None
+    #: A JSON number on the wire (Antom's SDKs type it as one), read as ``Decimal``;
+    #: a numeric string is accepted too.
+    quote_price: Decimal | None = None
     quote_start_time: str | None = None
     quote_expiry_time: str | None = None
     guaranteed: bool | None = None
@@ -236,6 +239,18 @@ class Logo(WireModel):
     logo_url: str | None = None
 
 
+class SupportCardBrand(WireModel):
+    card_brand: str | None = None
+    logo: Logo | None = None
+
+
+class PaymentOptionDetail(WireModel):
+    support_card_brands: list[SupportCardBrand] | None = None
+    #: Card funding types taken (``CREDIT``, ``DEBIT``): a list here, a string in
+    #: ``paymentResultInfo.funding``.
+    funding: list[str] | None = None
+
+
 class PaymentOption(WireModel):
     payment_method_type: str
     payment_method_category: str | None = None
@@ -245,6 +260,7 @@ class PaymentOption(WireModel):
     disable_reason: str | None = None
     supported_currencies: list[str] | None = None
     logo: Logo | None = None
+    payment_option_detail: PaymentOptionDetail | None = None
 
 
 # ---------------------------------------------------------------- requests
@@ -372,6 +388,8 @@ class InquiryPaymentResponse(Response):
     payment_create_time: str | None = None
     payment_time: str | None = None
     payment_method_type: str | None = None
+    actual_payment_amount: Amount | None = None
+    customs_declaration_amount: Amount | None = None
     auth_expiry_time: str | None = None
     redirect_action_form: RedirectActionForm | None = None
     payment_result_info: PaymentResultInfo | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
@@ -126,7 +127,8 @@ def verify_response(
 
 def _json_object(body: bytes, path: str, what: str) -> dict[str, Any]:
     try:
-        data = json.loads(body)
+        # Non-integer numbers (settlementQuote.quotePrice) as Decimal: their exact digits.
+        data = json.loads(body, parse_float=Decimal)
     except ValueError:
         raise MessageFormatError(f"{what} body is not JSON", path=path) from None
     if not isinstance(data, dict):

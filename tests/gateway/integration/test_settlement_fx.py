@@ -67,7 +67,7 @@ def test_cny_payment_settling_in_usd_carries_the_locked_quote(
     assert note["grossSettlementAmount"] == {"currency": "USD", "value": "14"}
     quote = note["settlementQuote"]
     assert quote["quoteCurrencyPair"] == "CNY/USD"
-    assert quote["quotePrice"] == "0.1404494382"
+    assert quote["quotePrice"] == Decimal("0.1404494382")
     assert quote["quoteId"].startswith("17") and len(quote["quoteId"]) == 34
     day = _today(gateway).isoformat()
     assert quote["quoteStartTime"] == f"{day}T00:00:00+00:00"
@@ -87,7 +87,7 @@ def test_the_locked_quote_does_not_move_with_later_rates(ams: AmsClient, gateway
     _set_rate(gateway, "CNY", "USD", "0.10")
     inquiry = _inquiry(ams, paid["paymentId"])
     assert inquiry["grossSettlementAmount"] == {"currency": "USD", "value": "150"}
-    assert inquiry["settlementQuote"]["quotePrice"] == "0.15"
+    assert inquiry["settlementQuote"]["quotePrice"] == Decimal("0.15")
 
 
 def test_same_currency_payment_carries_no_settlement_fields(
@@ -133,7 +133,7 @@ def test_refunds_settle_at_the_payments_quote_and_net_to_zero(
             },
         )
         assert refund.code == "SUCCESS", refund.body
-        assert refund.body["settlementQuote"]["quotePrice"] == "0.1437"
+        assert refund.body["settlementQuote"]["quotePrice"] == Decimal("0.1437")
         assert refund.body["settlementQuote"]["quoteCurrencyPair"] == "CNY/USD"
         amounts.append(refund.body["grossSettlementAmount"])
         again = ams.call("payments/inquiryRefund", {"refundId": refund.body["refundId"]})
@@ -146,7 +146,7 @@ def test_refunds_settle_at_the_payments_quote_and_net_to_zero(
     assert sorted(n["grossSettlementAmount"]["value"] for n in notes) == ["30", "57", "57"]
     refunds = _inquiry(ams, paid["paymentId"])["transactions"]
     assert [t["grossSettlementAmount"]["value"] for t in refunds] == ["57", "57", "30"]
-    assert all(t["settlementQuote"]["quotePrice"] == "0.1437" for t in refunds)
+    assert all(t["settlementQuote"]["quotePrice"] == Decimal("0.1437") for t in refunds)
 
 
 def test_rounding_is_half_even_to_the_settlement_currency_exponent(

@@ -214,11 +214,13 @@ class SettlementQuote:
     def pair(self) -> str:
         return f"{self.base}/{self.quote}"
 
-    def wire(self) -> dict[str, str]:
+    def wire(self) -> dict[str, object]:
+        """``quotePrice`` is a ``Decimal``: a JSON number with exactly its digits on the
+        wire (Antom's SDKs type it as a number; docs/decisions.md, "Wire types")."""
         return {
             "quoteId": self.quote_id,
             "quoteCurrencyPair": self.pair,
-            "quotePrice": format_decimal(self.price),
+            "quotePrice": self.price.normalize(),
             "quoteStartTime": iso(self.start_ms),
             "quoteExpiryTime": iso(self.expiry_ms),
         }

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from openams.gateway.domain import alipaycn
+from openams.gateway.domain.cards import ACCEPTED_BRANDS, BRAND_LOGO_NAMES, CARD_FUNDING
 from openams.gateway.domain.errors import DomainError
 from openams.gateway.domain.payment_methods import (
     GLOBAL_REGION,
@@ -213,6 +214,8 @@ _METHODS: tuple[PaymentMethodSpec, ...] = (
 # --- catalogue and consult ----------------------------------------------------------
 
 CHANNEL_NOT_SUPPORT_CURRENCY = "CHANNEL_NOT_SUPPORT_CURRENCY"
+#: Card brand logos, under the method logos' directory.
+CARD_BRAND_LOGO_DIR = "brands"
 EXCEED_CHANNEL_LIMIT_RULE = "EXCEED_CHANNEL_LIMIT_RULE"
 
 _CATEGORY_ORDER = {category: index for index, category in enumerate(MethodCategory)}
@@ -359,11 +362,29 @@ def to_payment_option_wire(option: ConsultOption, logo_base_url: str) -> dict[st
     if not option.enabled and option.disable_reason:
         item["disableReason"] = option.disable_reason
     item["supportedCurrencies"] = list(spec.currencies)
-    item["logo"] = {
-        "logoName": spec.logo_name,
-        "logoUrl": f"{logo_base_url.rstrip('/')}/{spec.type}.svg",
-    }
+    base = logo_base_url.rstrip("/")
+    item["logo"] = {"logoName": spec.logo_name, "logoUrl": f"{base}/{spec.type}.svg"}
+    if spec.category is MethodCategory.CARD:
+        item["paymentOptionDetail"] = card_option_detail(base)
     return item
+
+
+def card_option_detail(logo_base_url: str) -> dict[str, Any]:
+    """CARD's ``paymentOptionDetail``: the brands taken, each with its logo (SDK
+    ``SupportCardBrand``: ``cardBrand`` + ``logo``), and the funding types taken."""
+    return {
+        "supportCardBrands": [
+            {
+                "cardBrand": brand,
+                "logo": {
+                    "logoName": BRAND_LOGO_NAMES[brand],
+                    "logoUrl": f"{logo_base_url}/{CARD_BRAND_LOGO_DIR}/{brand}.svg",
+                },
+            }
+            for brand in ACCEPTED_BRANDS
+        ],
+        "funding": list(CARD_FUNDING),
+    }
 
 
 DEFAULT_CATALOGUE = Catalogue(_METHODS)

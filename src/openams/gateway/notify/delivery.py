@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from openams.gateway import compact_json
 from openams.gateway.domain.notification import Notification
 from openams.protocol.signing import build_signature_header, sign
 
@@ -45,7 +46,9 @@ def is_acknowledgement(status: int, body: bytes) -> bool:
 
 
 def notification_bytes(notification: Notification) -> bytes:
-    return json.dumps(notification.body, ensure_ascii=False, separators=(",", ":")).encode()
+    """The body as sent: compact UTF-8 JSON, a ``Decimal`` (``quotePrice``) as an exact
+    JSON number; the same bytes on every attempt."""
+    return compact_json.dumps_bytes(notification.body)
 
 
 def signed_headers(

@@ -33,6 +33,19 @@ def card_fields(payment: Payment) -> dict[str, Any]:
     return {"paymentResultInfo": payment.card.payment_result_info()}
 
 
+def customs_fields(payment: Payment) -> dict[str, Any]:
+    """``customsDeclarationAmount`` of a successful AlipayCN payment in CNY: the amount
+    declarable to China customs, in CNY (notifyPayment and inquiryPayment). Left out for
+    AlipayCN payments in other currencies (docs/decisions.md, "Wire types")."""
+    if (
+        payment.method_type != "ALIPAY_CN"
+        or payment.amount.currency != "CNY"
+        or payment.status.wire != PaymentStatus.SUCCESS.value
+    ):
+        return {}
+    return {"customsDeclarationAmount": payment.amount.wire()}
+
+
 def payment_result_code(payment: Payment) -> tuple[str, str]:
     if payment.status is PaymentStatus.PROCESSING:
         return "PAYMENT_IN_PROCESS", "payment in process"
@@ -161,6 +174,10 @@ def inquiry_body(
     }
     if payment.paid_at is not None and payment.status.wire == PaymentStatus.SUCCESS.value:
         body["paymentTime"] = iso(payment.paid_at)
+    if payment.status.wire == PaymentStatus.SUCCESS.value:
+        # what the buyer's wallet charged: the payment amount (no wallet-side FX here)
+        body["actualPaymentAmount"] = payment.amount.wire()
+    body.update(customs_fields(payment))
     body.update(card_fields(payment))
     body.update(authorization_fields(payment))
     if book is not None and payment.status.wire == PaymentStatus.SUCCESS.value:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
+from openams.gateway import compact_json
 from openams.gateway.domain.notification import (
     DeliveryAttempt,
     DeliveryStatus,
@@ -24,7 +24,7 @@ def _values(n: Notification) -> dict[str, Any]:
         "subject_id": n.subject_id,
         "payment_id": n.payment_id,
         "url": n.url,
-        "body_json": json.dumps(n.body, separators=(",", ":"), ensure_ascii=False),
+        "body_json": compact_json.dumps(n.body),  # quotePrice: an exact JSON number
         "status": n.status.value,
         "attempts": n.attempts,
         "created_at": n.created_at,
@@ -42,7 +42,7 @@ def _notification(row: Row[Any]) -> Notification:
         subject_id=row.subject_id,
         payment_id=row.payment_id,
         url=row.url,
-        body=json.loads(row.body_json),
+        body=compact_json.loads(row.body_json),  # numbers back as Decimal
         created_at=row.created_at,
         next_attempt_at=row.next_attempt_at,
         status=DeliveryStatus(row.status),
