@@ -127,9 +127,7 @@ RESEND_ANSWER = {
 }
 
 STEPS = st.lists(
-    st.sampled_from(
-        ["succeed", "fail", "pending", "cancel", "expire", "wait", "resend", "resend"]
-    ),
+    st.sampled_from(["succeed", "fail", "pending", "cancel", "expire", "wait", "resend", "resend"]),
     min_size=1,
     max_size=8,
 )

@@ -38,9 +38,7 @@ def status(ams: AmsClient, payment_id: str) -> tuple[str, str]:
     return body["paymentStatus"], body["paymentResultCode"]
 
 
-def test_pending_reads_pending_and_sends_payment_pending(
-    ams: AmsClient, gateway: Gateway
-) -> None:
+def test_pending_reads_pending_and_sends_payment_pending(ams: AmsClient, gateway: Gateway) -> None:
     body, payment_id = start_pending(ams)
     assert status(ams, payment_id) == ("PENDING", "PAYMENT_IN_PROCESS")
     [notice] = outbox(gateway, ams.client_id, payment_id)
@@ -51,9 +49,7 @@ def test_pending_reads_pending_and_sends_payment_pending(
     resent = ams.call("payments/pay", body)
     assert (resent.code, resent.result["resultStatus"]) == ("PAYMENT_IN_PROCESS", "U")
     # the same outcome again changes nothing and sends nothing
-    again = ams.call(
-        "testHelpers/completePayment", {"paymentId": payment_id, "outcome": "PENDING"}
-    )
+    again = ams.call("testHelpers/completePayment", {"paymentId": payment_id, "outcome": "PENDING"})
     assert again.code == "SUCCESS"
     assert len(outbox(gateway, ams.client_id, payment_id)) == 1
 

@@ -26,6 +26,7 @@ from openams.gateway.domain.result_triggers import (
     Trigger,
     markdown_table,
 )
+from openams.gateway.domain.simulation import TEST_CARDS
 from openams.gateway.settings import Settings
 from openams.protocol.keys import KeyPair, generate_key_pair
 from tests.ams_client import AmsClient, AmsReply
@@ -297,8 +298,10 @@ def _payment_result(code: str) -> Scenario:
 
 
 for _trigger in TRIGGERS:
-    if _trigger.api == INQUIRY_PAYMENT and _trigger.status == "F" and (
-        _trigger.code != "ORDER_NOT_EXIST"
+    if (
+        _trigger.api == INQUIRY_PAYMENT
+        and _trigger.status == "F"
+        and (_trigger.code != "ORDER_NOT_EXIST")
     ):
         scenario(INQUIRY_PAYMENT, _trigger.code)(_payment_result(_trigger.code))
 
@@ -436,9 +439,7 @@ def test_every_row_of_the_table_has_a_scenario() -> None:
 
 
 @pytest.mark.parametrize("trigger", TRIGGERS, ids=lambda t: f"{t.api.split()[0]}:{t.code}")
-def test_the_documented_trigger_gives_the_documented_code(
-    world: World, trigger: Trigger
-) -> None:
+def test_the_documented_trigger_gives_the_documented_code(world: World, trigger: Trigger) -> None:
     observed = SCENARIOS[(trigger.api, trigger.code)](world)
     assert observed == trigger.code
 
@@ -446,3 +447,11 @@ def test_the_documented_trigger_gives_the_documented_code(
 def test_the_published_table_is_the_catalogue() -> None:
     doc = (REPO / "docs" / "result-codes.md").read_text(encoding="utf-8")
     assert markdown_table() in doc, "regenerate the table in docs/result-codes.md"
+
+
+@pytest.mark.parametrize("doc", ["cards.md", "sandbox.md"])
+def test_every_test_card_is_documented(doc: str) -> None:
+    text = (REPO / "docs" / doc).read_text(encoding="utf-8")
+    spaced = text.replace(" ", "")
+    missing = [number for number in TEST_CARDS if number not in spaced]
+    assert missing == [], f"test cards missing from docs/{doc}"
