@@ -172,3 +172,52 @@ def test_a_resend_always_agrees_with_inquiry(
             assert answer == RESEND_ANSWER[status], (steps, status, resent.result)
             if resent.result["resultStatus"] != "F":
                 assert resent.body["paymentId"] == payment_id
+
+
+def test_refund_capture_and_cancel_resent_after_their_windows_answer_as_stored(
+    ams: AmsClient, clock: ShiftableClock
+) -> None:
+    """The windows (refund 365 days, capture 7 days, cancel T+1) close; the identical
+    resend of a call made inside them still gets its stored answer."""
+    wallet = pay_body()
+    paid = ams.call("payments/pay", wallet).body
+    complete(ams, wallet["paymentRequestId"], "SUCCESS")
+    refund = {
+        "refundRequestId": new_id("RF"),
+        "paymentId": paid["paymentId"],
+        "refundAmount": {"currency": "HKD", "value": "40"},
+    }
+    refunded = ams.call("payments/refund", refund)
+    assert refunded.code == "SUCCESS", refunded.result
+
+    authorized = ams.call(
+        "payments/pay", card_pay_body(card_meta(), authorization=True, capture_mode="MANUAL")
+    ).body
+    capture = {
+        "captureRequestId": new_id("CP"),
+        "paymentId": authorized["paymentId"],
+        "captureAmount": authorized["paymentAmount"],
+    }
+    captured = ams.call("payments/capture", capture)
+    assert captured.code == "SUCCESS", captured.result
+
+    other = pay_body()
+    ams.call("payments/pay", other)
+    complete(ams, other["paymentRequestId"], "SUCCESS")
+    cancel = {"paymentRequestId": other["paymentRequestId"]}
+    cancelled = ams.call("payments/cancel", cancel)
+    assert cancelled.code == "SUCCESS", cancelled.result
+
+    clock.advance(400 * 24 * 3600)
+    late_refund = ams.call("payments/refund", refund)
+    assert late_refund.code == "SUCCESS", late_refund.result
+    assert late_refund.body["refundId"] == refunded.body["refundId"]
+    late_capture = ams.call("payments/capture", capture)
+    assert late_capture.code == "SUCCESS", late_capture.result
+    assert late_capture.body["captureId"] == captured.body["captureId"]
+    late_cancel = ams.call("payments/cancel", cancel)
+    assert late_cancel.code == "SUCCESS", late_cancel.result
+    assert late_cancel.body["cancelTime"] == cancelled.body["cancelTime"]
+    # a new refund now meets the window
+    fresh = {**refund, "refundRequestId": new_id("RF")}
+    assert ams.call("payments/refund", fresh).code == "REFUND_WINDOW_EXCEED"
