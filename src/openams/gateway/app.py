@@ -86,6 +86,8 @@ class Gateway:
             key=self.key_pair.private_key,
             key_version=GATEWAY_KEY_VERSION,
             payments=self.payments,
+            refunds=self.refunds,
+            captures=self.captures,
             allow_private_targets=self.settings.allow_private_notify_urls,
             lease_ms=int(self.settings.notify_lease_seconds * 1000),
             **options,

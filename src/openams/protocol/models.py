@@ -336,6 +336,8 @@ class RefundRequest(WireModel):
     refund_reason: Str256 | None = None
     refund_notify_url: Annotated[str, StringConstraints(max_length=1024)] | None = None
     capture_id: Str64 | None = None
+    #: ``isAsyncRefund``: answer ``U/REFUND_IN_PROCESS`` now and the result later
+    is_async_refund: bool | None = None
 
 
 class InquiryRefundRequest(WireModel):

@@ -174,8 +174,9 @@ class Client(_BaseClient):
             response = ams.pay(PayRequest(...))
 
     Typed methods return the response model for ``S`` and for the normal ``U`` answers
-    (``PAYMENT_IN_PROCESS``, ``REFUND_IN_PROCESS``) and raise ``ApiError`` for ``F`` (and for
-    ``UNKNOWN_EXCEPTION``-like ``U`` once the retries are used up).
+    (``PAYMENT_IN_PROCESS``, ``REFUND_IN_PROCESS``, ``CAPTURE_IN_PROCESS``) and raise
+    ``ApiError`` for ``F`` (and for ``UNKNOWN_EXCEPTION``-like ``U`` once the retries are
+    used up).
     """
 
     def __init__(

@@ -26,9 +26,12 @@ DEFAULT_WAIT_TIMEOUT: Final = 15 * 60.0
 #: ``U`` result codes that mean "the gateway does not know yet": resend the identical request.
 RETRYABLE_RESULT_CODES: Final = frozenset({"UNKNOWN_EXCEPTION", "REQUEST_TRAFFIC_EXCEED_LIMIT"})
 
-#: ``U`` result codes that are the normal answer (the buyer or the refund is still in
-#: progress): returned to the caller, never retried.
-IN_PROCESS_RESULT_CODES: Final = frozenset({"PAYMENT_IN_PROCESS", "REFUND_IN_PROCESS"})
+#: ``U`` result codes that are the normal answer (the buyer, the refund or the capture is
+#: still in progress): returned to the caller, never retried; the outcome comes by
+#: notification (or inquiry).
+IN_PROCESS_RESULT_CODES: Final = frozenset(
+    {"PAYMENT_IN_PROCESS", "REFUND_IN_PROCESS", "CAPTURE_IN_PROCESS"}
+)
 
 #: HTTP statuses from infrastructure in front of the gateway that are worth a resend.
 RETRYABLE_HTTP_STATUSES: Final = frozenset({502, 503, 504})

@@ -20,7 +20,9 @@ pytest run once openams is installed. Nothing is started until a test asks for a
     The gateway settings (override this fixture to change them) and the session's key pairs.
 
 Helpers: :func:`complete_payment` and :func:`complete_payment_async` settle a sandbox
-payment as if the buyer had paid (or failed). See docs/sdk.md.
+payment as if the buyer had paid (or failed); :func:`complete_refund` and
+:func:`complete_capture` (and their ``_async`` twins) end a refund or capture that answered
+``REFUND_IN_PROCESS`` / ``CAPTURE_IN_PROCESS``. See docs/sdk.md.
 
 This module imports only pytest and the standard library: the gateway, the sdk and uvicorn
 are imported when a fixture is first used.
@@ -38,9 +40,15 @@ if TYPE_CHECKING:
     from openams.gateway.settings import Settings
     from openams.sdk import AsyncClient, Client
     from openams.testing._helpers import (
+        COMPLETE_CAPTURE_PATH,
         COMPLETE_PAYMENT_PATH,
+        COMPLETE_REFUND_PATH,
+        complete_capture,
+        complete_capture_async,
         complete_payment,
         complete_payment_async,
+        complete_refund,
+        complete_refund_async,
     )
     from openams.testing._inbox import (
         NotificationInbox,
@@ -59,7 +67,9 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "COMPLETE_CAPTURE_PATH",
     "COMPLETE_PAYMENT_PATH",
+    "COMPLETE_REFUND_PATH",
     "DEFAULT_CLIENT_ID",
     "DeliveryRecord",
     "NotificationInbox",
@@ -69,8 +79,12 @@ __all__ = [
     "SandboxGateway",
     "SandboxKeys",
     "SandboxMerchant",
+    "complete_capture",
+    "complete_capture_async",
     "complete_payment",
     "complete_payment_async",
+    "complete_refund",
+    "complete_refund_async",
     "openams_async_client",
     "openams_client",
     "openams_gateway",
@@ -85,8 +99,14 @@ __all__ = [
 #: Public names imported on first use (PEP 562), so that loading the plugin stays cheap.
 _LAZY = {
     "COMPLETE_PAYMENT_PATH": "openams.testing._helpers",
+    "COMPLETE_REFUND_PATH": "openams.testing._helpers",
+    "COMPLETE_CAPTURE_PATH": "openams.testing._helpers",
     "complete_payment": "openams.testing._helpers",
     "complete_payment_async": "openams.testing._helpers",
+    "complete_refund": "openams.testing._helpers",
+    "complete_refund_async": "openams.testing._helpers",
+    "complete_capture": "openams.testing._helpers",
+    "complete_capture_async": "openams.testing._helpers",
     "NotificationInbox": "openams.testing._inbox",
     "NotificationWaitTimeout": "openams.testing._inbox",
     "ReceivedNotification": "openams.testing._inbox",

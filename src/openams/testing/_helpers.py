@@ -9,6 +9,8 @@ from openams.sdk import ApiError, AsyncClient, Client
 from openams.sdk._endpoints import resolve_path
 
 COMPLETE_PAYMENT_PATH = "/ams/api/v1/testHelpers/completePayment"
+COMPLETE_REFUND_PATH = "/ams/api/v1/testHelpers/completeRefund"
+COMPLETE_CAPTURE_PATH = "/ams/api/v1/testHelpers/completeCapture"
 
 Outcome = Literal["SUCCESS", "FAIL"]
 
@@ -33,12 +35,36 @@ def _complete_body(
     return body
 
 
-def _checked(data: dict[str, Any], sandbox: bool) -> dict[str, Any]:
+def _checked(
+    data: dict[str, Any], sandbox: bool, helper_path: str = COMPLETE_PAYMENT_PATH
+) -> dict[str, Any]:
     result = data.get("result")
     if not isinstance(result, dict) or result.get("resultStatus") != "S":
-        path = resolve_path(COMPLETE_PAYMENT_PATH, sandbox=sandbox)
+        path = resolve_path(helper_path, sandbox=sandbox)
         raise ApiError(Response.model_validate(data), path=path)
     return data
+
+
+def _settle_body(
+    kind: str,
+    request_id: str | None,
+    transaction_id: str | None,
+    outcome: Outcome,
+    result_code: str | None,
+    result_message: str | None,
+) -> dict[str, Any]:
+    """The body of completeRefund (``kind`` "refund") or completeCapture ("capture")."""
+    if not request_id and not transaction_id:
+        raise ValueError(f"complete_{kind} needs {kind}_request_id or {kind}_id")
+    body: dict[str, Any] = {"outcome": outcome}
+    optional = {
+        f"{kind}RequestId": request_id,
+        f"{kind}Id": transaction_id,
+        "resultCode": result_code,
+        "resultMessage": result_message,
+    }
+    body.update({name: value for name, value in optional.items() if value is not None})
+    return body
 
 
 def complete_payment(
@@ -73,3 +99,87 @@ async def complete_payment_async(
     """:func:`complete_payment` for an :class:`openams.sdk.AsyncClient`."""
     body = _complete_body(payment_request_id, payment_id, outcome, result_code, result_message)
     return _checked(await client.request(COMPLETE_PAYMENT_PATH, body), client.sandbox)
+
+
+def complete_refund(
+    client: Client,
+    refund_request_id: str | None = None,
+    *,
+    refund_id: str | None = None,
+    outcome: Outcome = "SUCCESS",
+    result_code: str | None = None,
+    result_message: str | None = None,
+) -> dict[str, Any]:
+    """End a sandbox refund that answered ``REFUND_IN_PROCESS`` (``isAsyncRefund``) as
+    ``SUCCESS`` or ``FAIL`` (with an optional F ``result_code``).
+
+    Calls ``testHelpers/completeRefund``; the gateway writes the ``REFUND_RESULT``
+    notification in the same transaction. Returns the verified answer (with
+    ``refundStatus``); raises ``openams.sdk.ApiError`` when the gateway refuses (another
+    outcome for a refund that already ended: ``ORDER_STATUS_INVALID``).
+    """
+    body = _settle_body(
+        "refund", refund_request_id, refund_id, outcome, result_code, result_message
+    )
+    return _checked(
+        client.request(COMPLETE_REFUND_PATH, body), client.sandbox, COMPLETE_REFUND_PATH
+    )
+
+
+async def complete_refund_async(
+    client: AsyncClient,
+    refund_request_id: str | None = None,
+    *,
+    refund_id: str | None = None,
+    outcome: Outcome = "SUCCESS",
+    result_code: str | None = None,
+    result_message: str | None = None,
+) -> dict[str, Any]:
+    """:func:`complete_refund` for an :class:`openams.sdk.AsyncClient`."""
+    body = _settle_body(
+        "refund", refund_request_id, refund_id, outcome, result_code, result_message
+    )
+    return _checked(
+        await client.request(COMPLETE_REFUND_PATH, body), client.sandbox, COMPLETE_REFUND_PATH
+    )
+
+
+def complete_capture(
+    client: Client,
+    capture_request_id: str | None = None,
+    *,
+    capture_id: str | None = None,
+    outcome: Outcome = "SUCCESS",
+    result_code: str | None = None,
+    result_message: str | None = None,
+) -> dict[str, Any]:
+    """End a sandbox capture that answered ``CAPTURE_IN_PROCESS`` as ``SUCCESS`` or
+    ``FAIL`` (with an optional F ``result_code``); the gateway writes the
+    ``CAPTURE_RESULT`` notification in the same transaction. See :func:`complete_refund`.
+    """
+    body = _settle_body(
+        "capture", capture_request_id, capture_id, outcome, result_code, result_message
+    )
+    return _checked(
+        client.request(COMPLETE_CAPTURE_PATH, body), client.sandbox, COMPLETE_CAPTURE_PATH
+    )
+
+
+async def complete_capture_async(
+    client: AsyncClient,
+    capture_request_id: str | None = None,
+    *,
+    capture_id: str | None = None,
+    outcome: Outcome = "SUCCESS",
+    result_code: str | None = None,
+    result_message: str | None = None,
+) -> dict[str, Any]:
+    """:func:`complete_capture` for an :class:`openams.sdk.AsyncClient`."""
+    body = _settle_body(
+        "capture", capture_request_id, capture_id, outcome, result_code, result_message
+    )
+    return _checked(
+        await client.request(COMPLETE_CAPTURE_PATH, body),
+        client.sandbox,
+        COMPLETE_CAPTURE_PATH,
+    )

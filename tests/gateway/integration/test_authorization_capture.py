@@ -155,7 +155,7 @@ def test_cancelling_an_uncaptured_authorization_voids_it(ams: AmsClient, gateway
             "refundAmount": {"currency": "USD", "value": "100"},
         },
     )
-    assert refund.code == "ORDER_STATUS_INVALID"
+    assert refund.code == "ORDER_IS_CANCELED"
     again = ams.call("payments/cancel", {"paymentId": paid["paymentId"]})
     assert again.body["cancelTime"] == cancel.body["cancelTime"]
     assert _kinds(gateway, ams.client_id, paid["paymentId"]) == {"PAYMENT_RESULT": 1}

@@ -300,7 +300,9 @@ class PaymentMachine(RuleBasedStateMachine):
             else:
                 assert code == "REPEAT_REQ_INCONSISTENT", code
             return
-        if model.status is not S:
+        if model.status is C:
+            assert code == "ORDER_IS_CANCELED", (model.status, code)
+        elif model.status is not S:
             assert code == "ORDER_STATUS_INVALID", (model.status, code)
         elif now > (model.paid_at or 0) + 365 * DAY * 1000:
             assert code == "REFUND_WINDOW_EXCEED", code

@@ -109,7 +109,7 @@ def test_refund_refusals(ams: AmsClient) -> None:
     # a reversed (cancelled) payment is not refunded again
     reversed_ = _paid(ams)
     assert ams.call("payments/cancel", {"paymentId": reversed_["paymentId"]}).code == "SUCCESS"
-    assert _refund(ams, reversed_["paymentId"], "100").code == "ORDER_STATUS_INVALID"
+    assert _refund(ams, reversed_["paymentId"], "100").code == "ORDER_IS_CANCELED"
 
 
 def test_partly_refunded_payment_is_not_cancelled(ams: AmsClient) -> None:

@@ -401,7 +401,7 @@ def test_refund_window_and_partial_refunds() -> None:
     check_refundable(method("AU"), paid_at=PAID, now=PAID, partial=False)
     with pytest.raises(DomainError) as caught:
         check_refundable(method("AU"), paid_at=PAID, now=PAID, partial=True)
-    assert caught.value.code == "BUSINESS_NOT_SUPPORT"
+    assert caught.value.code == "PARTIAL_REFUND_NOT_SUPPORTED"
 
 
 # --- the committed doc ----------------------------------------------------------------

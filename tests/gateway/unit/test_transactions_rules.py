@@ -57,7 +57,15 @@ def test_every_state_is_reachable_from_processing() -> None:
 
 
 def test_capture_refund_and_void_are_guarded_by_the_table() -> None:
-    assert [s for s in PaymentStatus if can(s, PaymentEvent.CAPTURE)] == [A]
+    capturing = PaymentStatus.CAPTURING
+    assert [s for s in PaymentStatus if can(s, PaymentEvent.CAPTURE)] == [A, capturing]
+    assert [s for s in PaymentStatus if can(s, PaymentEvent.BEGIN_CAPTURE)] == [A]
+    assert apply(A, PaymentEvent.BEGIN_CAPTURE) is capturing
+    assert apply(capturing, PaymentEvent.CAPTURE) is S
+    assert apply(capturing, PaymentEvent.CAPTURE_FAIL) is A  # the hold stays
+    assert capturing.wire == "SUCCESS"
+    for event in (PaymentEvent.VOID, PaymentEvent.CANCEL, PaymentEvent.REFUND):
+        assert not can(capturing, event)  # nothing else while a capture is in process
     assert [s for s in PaymentStatus if can(s, PaymentEvent.VOID)] == [A]
     assert [s for s in PaymentStatus if can(s, PaymentEvent.REFUND)] == [S]
     assert apply(S, PaymentEvent.REFUND) is S

@@ -15,6 +15,8 @@ Refusals (``DomainError.code``):
 - ``PAYMENT_AMOUNT_EXCEED_LIMIT``: an amount above the method maximum.
 - ``CANCEL_WINDOW_EXCEED`` / ``ORDER_STATUS_INVALID``: cancel outside its window, or of
   a captured card payment.
+- ``REFUND_NOT_SUPPORTED``, ``REFUND_WINDOW_EXCEED``, ``PARTIAL_REFUND_NOT_SUPPORTED``,
+  ``MULTIPLE_REFUNDS_NOT_SUPPORTED``: a refund the method cannot take.
 """
 
 from __future__ import annotations
@@ -115,7 +117,12 @@ class PaymentMethodSpec:
     max_amount: Mapping[str, int] = field(default_factory=dict)
     minor_value_multiple: Mapping[str, int] = field(default_factory=dict)
     refund_window: timedelta = DEFAULT_REFUND_WINDOW
+    #: False: the method cannot refund at all (REFUND_NOT_SUPPORTED)
+    supports_refund: bool = True
+    #: False: only the full amount, in one refund (PARTIAL_REFUND_NOT_SUPPORTED)
     supports_partial_refund: bool = True
+    #: how many refunds a payment may have (None: any number; MULTIPLE_REFUNDS_NOT_SUPPORTED)
+    max_refunds: int | None = None
     cancel_window: CancelWindow = CancelWindow.T1_0015_UTC8
     app_identifier: str | None = None
     #: empty: any OS; else only these ``env.osType`` values (Apple Pay: IOS).
@@ -295,9 +302,22 @@ def check_cancellable(
 
 
 def check_refundable(
-    spec: PaymentMethodSpec, *, paid_at: datetime, now: datetime, partial: bool
+    spec: PaymentMethodSpec,
+    *,
+    paid_at: datetime,
+    now: datetime,
+    partial: bool,
+    refunds_before: int = 0,
 ) -> None:
-    """Refuse a refund past the method's refund window, or a partial one it cannot do."""
+    """Refuse a refund the method cannot do at all, one past its refund window, a partial
+    one it cannot do, or one more than it allows per payment (``refunds_before``: the
+    payment's refunds that succeeded or are in process)."""
+    if not spec.supports_refund:
+        raise DomainError(
+            "REFUND_NOT_SUPPORTED",
+            f"cannot refund: {spec.type} payments cannot be refunded through the gateway; "
+            "return the funds to the buyer another way",
+        )
     deadline = paid_at + spec.refund_window
     if now > deadline:
         raise DomainError(
@@ -307,6 +327,12 @@ def check_refundable(
         )
     if partial and not spec.supports_partial_refund:
         raise DomainError(
-            "BUSINESS_NOT_SUPPORT",
+            "PARTIAL_REFUND_NOT_SUPPORTED",
             f"cannot refund part of a {spec.type} payment; refund the full amount",
+        )
+    if spec.max_refunds is not None and refunds_before >= spec.max_refunds:
+        raise DomainError(
+            "MULTIPLE_REFUNDS_NOT_SUPPORTED",
+            f"cannot refund: {spec.type} allows {spec.max_refunds} refund(s) per payment and "
+            f"this payment has {refunds_before}",
         )

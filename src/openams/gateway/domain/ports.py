@@ -100,6 +100,19 @@ class CaptureRepository(Protocol):
         ...
 
     def for_payment(self, client_id: str, payment_id: str) -> list[Capture]: ...
+    def get(self, client_id: str, capture_id: str) -> Capture | None: ...
+
+    def save(self, capture: Capture) -> None:
+        """Store the outcome of a capture that was in process."""
+        ...
+
+    def due(self, now: int, limit: int) -> list[tuple[str, str]]:
+        """(client id, capture id) of PROCESSING captures whose settle time passed."""
+        ...
+
+    def shift_settle(self, client_id: str, ms: int) -> int:
+        """Bring the merchant's PROCESSING captures ``ms`` closer to settling."""
+        ...
 
 
 class RefundRepository(Protocol):
@@ -112,8 +125,25 @@ class RefundRepository(Protocol):
 
     def for_payment(self, client_id: str, payment_id: str) -> list[Refund]: ...
 
-    def total_refunded(self, client_id: str, payment_id: str) -> int:
-        """Sum of the payment's successful refunds, in minor units."""
+    def total_refunded(self, client_id: str, payment_id: str, *, in_process: bool = True) -> int:
+        """Sum of the payment's successful refunds and (``in_process``) of those still in
+        process, in minor units: what can no longer be refunded."""
+        ...
+
+    def count_refunds(self, client_id: str, payment_id: str) -> int:
+        """How many of the payment's refunds succeeded or are in process."""
+        ...
+
+    def save(self, refund: Refund) -> None:
+        """Store the outcome of a refund that was in process."""
+        ...
+
+    def due(self, now: int, limit: int) -> list[tuple[str, str]]:
+        """(client id, refund id) of PROCESSING refunds whose settle time passed."""
+        ...
+
+    def shift_settle(self, client_id: str, ms: int) -> int:
+        """Bring the merchant's PROCESSING refunds ``ms`` closer to settling."""
         ...
 
 

@@ -44,6 +44,10 @@ class TransactionStatus(StrEnum):
     FAIL = "FAIL"
     PROCESSING = "PROCESSING"
 
+    @property
+    def is_final(self) -> bool:
+        return self is not TransactionStatus.PROCESSING
+
 
 class TransactionType(StrEnum):
     CAPTURE = "CAPTURE"
@@ -75,6 +79,11 @@ class Capture:
     captured_at: int | None
     #: captured by the gateway right after the authorization (captureMode AUTOMATIC)
     automatic: bool = False
+    #: PROCESSING: when the sandbox settles it by itself (epoch ms)
+    settle_at: int | None = None
+    #: FAIL: why (a catalogued F code) and what the notification says
+    result_code: str | None = None
+    result_message: str | None = None
 
     def repeat_problem(self, payment_id: str, amount: Money) -> DomainError | None:
         """REPEAT_REQ_INCONSISTENT when a reused captureRequestId differs (spec §4)."""
@@ -105,6 +114,11 @@ class Refund:
     reference_refund_id: str | None = None
     reason: str | None = None
     notify_url: str | None = None
+    #: PROCESSING: when the sandbox settles it by itself (epoch ms)
+    settle_at: int | None = None
+    #: FAIL: why (a catalogued F code) and what the notification says
+    result_code: str | None = None
+    result_message: str | None = None
 
     def repeat_problem(self, payment_id: str, amount: Money) -> DomainError | None:
         """REPEAT_REQ_INCONSISTENT when a reused refundRequestId differs (spec §4)."""

@@ -38,6 +38,8 @@ _7D = timedelta(days=7)
 _IN_STORE = timedelta(minutes=3)
 
 _ALL_TERMINALS = frozenset({"WEB", "WAP", "APP", "MINI_APP"})
+#: A sandbox test wallet that allows one refund per payment (MULTIPLE_REFUNDS_NOT_SUPPORTED).
+TEST_ONE_REFUND_METHOD = "SANDBOX_TEST_ONE_REFUND"
 _NO_CANCEL = CancelWindow.NEVER
 
 #: Card (and card-backed wallet) currencies: a broad list of major currencies.
@@ -171,11 +173,17 @@ _METHODS: tuple[PaymentMethodSpec, ...] = (
     _app("SHOPEEPAY_MY", "ShopeePay", _W, "MY", "MYR"),
     _method("ONLINEBANKING_FPX", "FPX", _OB, "MY", "MYR"),
     _method("PAYNOW", "PayNow", _RTP, "SG", "SGD"),
+    # In the official SDKs' WalletPaymentMethodType. The SDKs' createPaymentSession samples
+    # (Go, .NET) preselect SHOPEEPAY_SG for an HKD amount, so it takes HKD too.
+    _app("GRABPAY_SG", "GrabPay", _W, "SG", "SGD"),
+    _app("SHOPEEPAY_SG", "ShopeePay", _W, "SG", "SGD HKD"),
     _alipay_plus_wallet("GCASH", "GCash", "PH", "PHP", min_amount={"PHP": 100},
                         max_amount={"PHP": 10_000_000}),
     _app("MAYA", "Maya", _W, "PH", "PHP"),
     _app("BPI", "BPI", _MBA, "PH", "PHP"),
     _app("BILLEASE", "BillEase", _BNPL, "PH", "PHP"),
+    _app("GRABPAY_PH", "GrabPay", _W, "PH", "PHP"),
+    _app("SHOPEEPAY_PH", "ShopeePay", _W, "PH", "PHP"),
     _app("AKULAKU_PAYLATER_PH", "Akulaku PayLater", _BNPL, "PH", "PHP", logo_name="Akulaku"),
     _alipay_plus_wallet("TRUEMONEY", "TrueMoney", "TH", "THB", min_amount={"THB": 100},
                         max_amount={"THB": 3_000_000}),
@@ -196,8 +204,9 @@ _METHODS: tuple[PaymentMethodSpec, ...] = (
     _app("D_BARAI_PAY", "d Barai", _W, "JP", "JPY"),
     _app("RAKUTEN_PAY", "Rakuten Pay", _W, "JP", "JPY"),
     _app("PAIDY", "Paidy", _BNPL, "JP", "JPY"),
-    _method("KONBINI", "Konbini", _OTC, "JP", "JPY", _7D),
-    _method("SEVENELEVEN", "7-Eleven", _OTC, "JP", "JPY", _7D),
+    # Antom's Konbini and Konbini (7-Eleven) pages: no refund, no partial refund
+    _method("KONBINI", "Konbini", _OTC, "JP", "JPY", _7D, supports_refund=False),
+    _method("SEVENELEVEN", "7-Eleven", _OTC, "JP", "JPY", _7D, supports_refund=False),
     _method("ONLINEBANKING_PAYEASY", "Pay-easy", _OB, "JP", "JPY", _7D),
     _method("AU", "au Carrier Billing", _CARRIER, "JP", "JPY", supports_partial_refund=False,
             logo_name="au"),
@@ -208,6 +217,10 @@ _METHODS: tuple[PaymentMethodSpec, ...] = (
     _app("NAVERPAY", "NAVER Pay", _W, "KR", "KRW"),
     _app("TOSSPAY", "Toss Pay", _W, "KR", "KRW"),
     _app("HIPAY", "HiPay", _W, "MN", "MNT"),
+    # Sandbox test method (not an Antom method): no documented method allows one refund
+    # only, so this one plays MULTIPLE_REFUNDS_NOT_SUPPORTED (docs/sandbox.md).
+    _method(TEST_ONE_REFUND_METHOD, "One-refund test wallet", _W, "HK", "HKD", max_refunds=1,
+            logo_name="One refund"),
 )  # fmt: skip
 
 

@@ -30,7 +30,9 @@ from openams.gateway.domain.notification import (
 from openams.gateway.domain.ports import UnitOfWorkFactory
 from openams.gateway.notify.delivery import DELIVERY_TIMEOUT_SECONDS, Result, attempt
 from openams.gateway.notify.ssrf import BlockedTarget, check_target
+from openams.gateway.services.captures import CaptureService
 from openams.gateway.services.payments import PaymentService
+from openams.gateway.services.refunds import RefundService
 
 log = logging.getLogger("openams.gateway.notify")
 
@@ -55,6 +57,9 @@ class Dispatcher:
     )
     #: Called after each attempt is recorded (tests and the benchmark observe with it).
     on_attempt: Callable[[Notification, DeliveryAttempt], None] | None = None
+    #: When given, each pass also settles asynchronous refunds / captures that are due.
+    refunds: RefundService | None = None
+    captures: CaptureService | None = None
 
     def __post_init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=self.concurrency)
@@ -66,8 +71,13 @@ class Dispatcher:
     # ----------------------------------------------------------------- loop
 
     def run_once(self) -> int:
-        """Expire due payments, then deliver one batch of due notifications."""
+        """Expire due payments, settle due refunds and captures, then deliver one batch
+        of due notifications."""
         self.payments.expire_due(self.batch_size)
+        if self.refunds is not None:
+            self.refunds.settle_due(self.batch_size)
+        if self.captures is not None:
+            self.captures.settle_due(self.batch_size)
         claimed = self._claim()
         if not claimed:
             return 0

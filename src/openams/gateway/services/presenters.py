@@ -56,7 +56,11 @@ def authorization_fields(payment: Payment) -> dict[str, Any]:
     """``authExpiryTime`` of a card authorization that is held or captured."""
     if not payment.is_authorization or payment.auth_expires_at is None:
         return {}
-    if payment.status not in (PaymentStatus.AUTHORIZED, PaymentStatus.SUCCESS):
+    if payment.status not in (
+        PaymentStatus.AUTHORIZED,
+        PaymentStatus.CAPTURING,
+        PaymentStatus.SUCCESS,
+    ):
         return {}
     return {"authExpiryTime": iso(payment.auth_expires_at)}
 
@@ -102,8 +106,13 @@ def _transaction(
     amount: dict[str, str],
     at: int,
     settlement: TransactionSettlement | None = None,
+    failure: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, Any]:
-    outcome = result("SUCCESS", "success") if status is TransactionStatus.SUCCESS else None
+    outcome = None
+    if status is TransactionStatus.SUCCESS:
+        outcome = result("SUCCESS", "success")
+    elif status is TransactionStatus.FAIL:  # why it failed; PROCESSING has no result yet
+        outcome = result(failure[0] or "PROCESS_FAIL", failure[1])
     row: dict[str, Any] = {
         "transactionType": kind.value,
         "transactionId": transaction_id,
@@ -135,6 +144,7 @@ def transactions(
                 c.amount.wire(),
                 c.captured_at or c.created_at,
                 book.find(SettlementKind.CAPTURE, c.capture_id),
+                (c.result_code, c.result_message),
             ),
         )
         for c in captures
@@ -149,6 +159,7 @@ def transactions(
                 r.amount.wire(),
                 r.refunded_at or r.created_at,
                 book.find(SettlementKind.REFUND, r.refund_id),
+                (r.result_code, r.result_message),
             ),
         )
         for r in refunds

@@ -11,6 +11,13 @@ A refund of a payment with a locked settlement quote settles at that same quote 
 ``grossSettlementAmount`` and ``settlementQuote`` are in the response, inquiryRefund
 and notifyRefund); the refund that completes the payment takes what is left of the
 payment's gross settlement amount, so a fully refunded payment nets to zero.
+
+Asynchronous refunds (``isAsyncRefund``, or the sandbox amounts in
+:mod:`openams.gateway.domain.async_outcomes`) answer ``U/REFUND_IN_PROCESS`` and stay
+PROCESSING, counting against the refundable amount, until ``testHelpers/completeRefund``
+or their settle time (the dispatcher's sweep, or the next read of the refund) ends them:
+SUCCESS, or FAIL, which gives the amount back. Their REFUND_RESULT (and settlement) is
+written when they end, in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from openams.gateway.domain import async_outcomes
 from openams.gateway.domain.clock import Clock, from_ms
 from openams.gateway.domain.errors import DomainError, param_illegal
 from openams.gateway.domain.fx import SettlementKind, TransactionSettlement
@@ -39,19 +47,49 @@ from openams.gateway.services.presenters import refund_body
 from openams.gateway.services.settlement import settle_follow_up
 from openams.protocol.models import InquiryRefundRequest, RefundRequest
 from openams.protocol.money import Money
-from openams.protocol.results import result
+from openams.protocol.results import RESULT_CODES, ResultStatus, lookup, result
+
+
+class Outcome:
+    SUCCESS = "SUCCESS"
+    FAIL = "FAIL"
+
+
+def refund_result(refund: Refund) -> dict[str, str]:
+    """The ``result`` of a refund: S, U (REFUND_IN_PROCESS) or F with its reason."""
+    if refund.status is TransactionStatus.SUCCESS:
+        return result("SUCCESS", "success")
+    if refund.status is TransactionStatus.PROCESSING:
+        return result("REFUND_IN_PROCESS")
+    return result(refund.result_code or "PROCESS_FAIL", refund.result_message)
 
 
 def refund_notification_body(
     refund: Refund, settlement: TransactionSettlement | None = None
 ) -> dict[str, Any]:
-    """notifyRefund (spec §5.2)."""
+    """notifyRefund (spec §5.2): ``refundStatus`` SUCCESS with ``result`` S, or FAIL with
+    ``result`` F and the failure's code."""
     return {
         "notifyType": NotifyType.REFUND_RESULT.value,
-        "result": result("SUCCESS", "success"),
+        "result": refund_result(refund),
         "refundStatus": refund.status.value,
         **refund_body(refund, settlement),
     }
+
+
+def failure_code(outcome: str, result_code: str | None) -> str | None:
+    """Check a sandbox completion's ``outcome`` and ``resultCode``; the code of a FAIL
+    (``PROCESS_FAIL`` when none is given), None for SUCCESS."""
+    if outcome not in (Outcome.SUCCESS, Outcome.FAIL):
+        raise param_illegal(f"outcome must be SUCCESS or FAIL, got {outcome!r}")
+    if outcome == Outcome.SUCCESS:
+        return None
+    code = result_code or "PROCESS_FAIL"
+    found = lookup(code)
+    if found.code not in RESULT_CODES or found.status is not ResultStatus.FAIL:
+        # only catalogued failures reach notifications and inquiries
+        raise param_illegal(f"resultCode {code!r} is not a failure (F) result code")
+    return found.code
 
 
 @dataclass
@@ -72,12 +110,17 @@ class RefundService:
         notify_url = None if blank(request.refund_notify_url) else request.refund_notify_url
         if notify_url is not None and "://" not in notify_url:
             raise param_illegal(f"refundNotifyUrl {notify_url!r} is not an absolute URL")
+        is_async = async_outcomes.refund_is_async(amount.value, bool(request.is_async_refund))
         client_id, request_id = merchant.client_id, request.refund_request_id
         now = self.clock()
         with self.uow(write=True) as uow:
             existing = uow.refunds.get_by_request_id(client_id, request_id)
             if existing is not None:
-                return _replay(uow, existing, request.payment_id, amount)
+                problem = existing.repeat_problem(request.payment_id, amount)
+                if problem is not None:
+                    raise problem
+                if not self._due(existing, now):
+                    return _replay(uow, existing, request.payment_id, amount)
             payment = uow.payments.get(client_id, request.payment_id, for_update=True)
             if payment is None:
                 raise DomainError(
@@ -86,26 +129,43 @@ class RefundService:
             # Under the payment's lock: an identical request may have just finished.
             existing = uow.refunds.get_by_request_id(client_id, request_id)
             if existing is not None:
+                problem = existing.repeat_problem(request.payment_id, amount)
+                if problem is not None:
+                    raise problem
+                if self._due(existing, now):  # its settle time passed: end it first
+                    self._settle_by_itself(uow, payment, existing, now)
+                    uow.commit()
                 return _replay(uow, existing, request.payment_id, amount)
-            refunded_before = self._check(uow, payment, amount, now)
+            self._check(uow, payment, amount, now)
+            if not is_async and async_outcomes.refund_balance_short(amount.value):
+                code, message = async_outcomes.BALANCE_SHORT_RESULT
+                raise DomainError(code, message)
             refund = Refund(
                 refund_id=new_refund_id(now),
                 client_id=client_id,
                 payment_id=payment.payment_id,
                 refund_request_id=request_id,
                 amount=amount,
-                status=TransactionStatus.SUCCESS,
+                status=TransactionStatus.PROCESSING if is_async else TransactionStatus.SUCCESS,
                 created_at=now,
-                refunded_at=now,
+                refunded_at=None if is_async else now,
                 reference_refund_id=request.reference_refund_id or None,
                 reason=request.refund_reason or None,
                 notify_url=notify_url,
+                settle_at=now + async_outcomes.settle_delay_ms() if is_async else None,
+            )
+            # what earlier refunds moved, for the settlement share (before this one is added)
+            refunded_before = uow.refunds.total_refunded(
+                client_id, payment.payment_id, in_process=False
             )
             if not uow.refunds.add_if_absent(refund):
                 # the same refundRequestId, for another payment, won a race
                 raced = uow.refunds.get_by_request_id(client_id, request_id)
                 assert raced is not None
                 return _replay(uow, raced, request.payment_id, amount)
+            if is_async:  # the outcome, its settlement and REFUND_RESULT come when it ends
+                uow.commit()
+                return {"result": refund_result(refund), **refund_body(refund)}
             settlement = settle_follow_up(
                 uow,
                 payment,
@@ -115,64 +175,222 @@ class RefundService:
                 now,
                 moved_before=refunded_before,
             )
-            self.notifier.enqueue(
-                uow,
-                client_id=client_id,
-                notify_type=NotifyType.REFUND_RESULT,
-                subject_id=refund.refund_id,
-                payment_id=payment.payment_id,
-                url=notify_url,
-                body=refund_notification_body(refund, settlement),
-            )
+            self._notify(uow, refund, settlement)
             uow.commit()
         return {"result": result("SUCCESS", "success"), **refund_body(refund, settlement)}
 
-    def _check(self, uow: UnitOfWork, payment: Payment, amount: Money, now: int) -> int:
-        """Refuse a refund the payment cannot take; returns what was refunded before."""
-        if payment.status is PaymentStatus.AUTHORIZED:
+    def _check(self, uow: UnitOfWork, payment: Payment, amount: Money, now: int) -> None:
+        """Refuse a refund the payment cannot take. What counts as refunded already is
+        every refund that succeeded or is still in process."""
+        if payment.status is PaymentStatus.CANCELLED:
+            raise DomainError(
+                "ORDER_IS_CANCELED",
+                f"cannot refund: payment {payment.payment_id} was canceled "
+                f"({payment.result_code}); the buyer's funds were already released",
+            )
+        if payment.status in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURING):
+            doing = "being captured" if payment.status is PaymentStatus.CAPTURING else "not"
             raise DomainError(
                 "ORDER_STATUS_INVALID",
-                f"cannot refund: payment {payment.payment_id} is authorized but not captured; "
-                "capture it first, or cancel it to release the authorization",
+                f"cannot refund: payment {payment.payment_id} is authorized but {doing} "
+                "captured; capture it first (and wait for the capture), or cancel it to "
+                "release the authorization",
             )
         payment.ensure_refundable()  # the transition table: SUCCESS only
         method = self.catalogue.get(payment.method_type)
         assert method is not None and payment.paid_at is not None
         captured = payment.amount.value
+        refunds = uow.refunds.count_refunds(payment.client_id, payment.payment_id)
         check_refundable(
             method,
             paid_at=from_ms(payment.paid_at),
             now=from_ms(now),
             partial=amount.value != captured,
+            refunds_before=refunds,
         )
         refunded = uow.refunds.total_refunded(payment.client_id, payment.payment_id)
         check_refund_amount(payment.amount, captured=captured, refunded=refunded, requested=amount)
-        return refunded
+
+    @staticmethod
+    def _due(refund: Refund, now: int) -> bool:
+        return (
+            refund.status is TransactionStatus.PROCESSING
+            and refund.settle_at is not None
+            and now >= refund.settle_at
+        )
+
+    def _notify(
+        self, uow: UnitOfWork, refund: Refund, settlement: TransactionSettlement | None
+    ) -> None:
+        self.notifier.enqueue(
+            uow,
+            client_id=refund.client_id,
+            notify_type=NotifyType.REFUND_RESULT,
+            subject_id=refund.refund_id,
+            payment_id=refund.payment_id,
+            url=refund.notify_url,
+            body=refund_notification_body(refund, settlement),
+        )
+
+    def _settle(
+        self,
+        uow: UnitOfWork,
+        payment: Payment,
+        refund: Refund,
+        now: int,
+        failure: tuple[str, str] | None,
+    ) -> TransactionSettlement | None:
+        """End a refund in process (the caller holds the payment's lock): SUCCESS with
+        its settlement, or FAIL (``failure`` = code, message), which gives its amount
+        back to the refundable; one REFUND_RESULT either way."""
+        settlement = None
+        refund.settle_at = None
+        if failure is None:
+            refunded_before = uow.refunds.total_refunded(
+                refund.client_id, refund.payment_id, in_process=False
+            )
+            refund.status, refund.refunded_at = TransactionStatus.SUCCESS, now
+            settlement = settle_follow_up(
+                uow,
+                payment,
+                SettlementKind.REFUND,
+                refund.refund_id,
+                refund.amount,
+                now,
+                moved_before=refunded_before,
+            )
+        else:
+            refund.status = TransactionStatus.FAIL
+            refund.result_code, refund.result_message = failure
+        uow.refunds.save(refund)
+        self._notify(uow, refund, settlement)
+        return settlement
+
+    def _settle_by_itself(
+        self, uow: UnitOfWork, payment: Payment, refund: Refund, now: int
+    ) -> TransactionSettlement | None:
+        return self._settle(
+            uow, payment, refund, now, async_outcomes.refund_settles_by_itself(refund.amount.value)
+        )
+
+    def _locked(
+        self, uow: UnitOfWork, client_id: str, refund_id: str
+    ) -> tuple[Payment, Refund] | None:
+        """The refund and its payment, the payment row locked, the refund read under it."""
+        found = uow.refunds.get(client_id, refund_id)
+        if found is None:
+            return None
+        payment = uow.payments.get(client_id, found.payment_id, for_update=True)
+        refund = uow.refunds.get(client_id, refund_id)
+        assert payment is not None and refund is not None
+        return payment, refund
+
+    # ------------------------------------------------------ sandbox outcomes
+
+    def complete(
+        self,
+        merchant: Merchant,
+        *,
+        refund_id: str | None,
+        refund_request_id: str | None,
+        outcome: str,
+        result_code: str | None = None,
+        result_message: str | None = None,
+    ) -> dict[str, Any]:
+        """End a refund in process as SUCCESS or FAIL (sandbox ``completeRefund``).
+        Repeating the outcome a refund ended with is a no-op; another outcome after it
+        ended is ORDER_STATUS_INVALID."""
+        code = failure_code(outcome, result_code)
+        now = self.clock()
+        with self.uow(write=True) as uow:
+            refund, described = self._find(uow, merchant.client_id, refund_id, refund_request_id)
+            if refund is None:
+                raise DomainError("ORDER_NOT_EXIST", f"no refund with {described}")
+            locked = self._locked(uow, merchant.client_id, refund.refund_id)
+            assert locked is not None
+            payment, refund = locked
+            if refund.status is TransactionStatus.PROCESSING:
+                failure = None
+                if code is not None:
+                    failure = (code, result_message or lookup(code).message)
+                self._settle(uow, payment, refund, now, failure)
+                uow.commit()
+            elif refund.status.value != outcome or (
+                code is not None and refund.result_code != code
+            ):
+                ended = refund.status.value + (
+                    f" ({refund.result_code})" if refund.result_code else ""
+                )
+                raise DomainError(
+                    "ORDER_STATUS_INVALID",
+                    f"cannot complete: refund {refund.refund_id} already ended {ended}",
+                )
+            settlement = uow.settlements.get(
+                merchant.client_id, SettlementKind.REFUND, refund.refund_id
+            )
+        return self._inquiry_body(refund, settlement)
+
+    def settle_due(self, limit: int) -> int:
+        """End up to ``limit`` asynchronous refunds whose settle time passed, each in its
+        own transaction with its notification; returns how many."""
+        now = self.clock()
+        with self.uow() as uow:  # a cheap read first: no writer lock when nothing is due
+            due = uow.refunds.due(now, limit)
+        settled = 0
+        for client_id, refund_id in due:
+            with self.uow(write=True) as uow:
+                locked = self._locked(uow, client_id, refund_id)
+                if locked is None:
+                    continue
+                payment, refund = locked
+                if self._due(refund, now):  # nobody ended it meanwhile
+                    self._settle_by_itself(uow, payment, refund, now)
+                    uow.commit()
+                    settled += 1
+        return settled
 
     # -------------------------------------------------------- inquiryRefund
 
-    def inquiry(self, merchant: Merchant, request: InquiryRefundRequest) -> dict[str, Any]:
-        if blank(request.refund_id) and blank(request.refund_request_id):
+    @staticmethod
+    def _find(
+        uow: UnitOfWork, client_id: str, refund_id: str | None, refund_request_id: str | None
+    ) -> tuple[Refund | None, str]:
+        if blank(refund_id) and blank(refund_request_id):
             raise param_illegal("refundId or refundRequestId is required")
+        if not blank(refund_id):
+            assert refund_id is not None
+            return uow.refunds.get(client_id, refund_id), f"refundId {refund_id}"
+        assert refund_request_id is not None
+        return (
+            uow.refunds.get_by_request_id(client_id, refund_request_id),
+            f"refundRequestId {refund_request_id}",
+        )
+
+    def inquiry(self, merchant: Merchant, request: InquiryRefundRequest) -> dict[str, Any]:
+        now = self.clock()
         with self.uow() as uow:
-            if not blank(request.refund_id):
-                assert request.refund_id is not None
-                refund = uow.refunds.get(merchant.client_id, request.refund_id)
-                described = f"refundId {request.refund_id}"
-            else:
-                assert request.refund_request_id is not None
-                refund = uow.refunds.get_by_request_id(
-                    merchant.client_id, request.refund_request_id
-                )
-                described = f"refundRequestId {request.refund_request_id}"
-            settlement = None
-            if refund is not None:
-                settlement = uow.settlements.get(
-                    merchant.client_id, SettlementKind.REFUND, refund.refund_id
-                )
+            refund, described = self._find(
+                uow, merchant.client_id, request.refund_id, request.refund_request_id
+            )
         if refund is None:
             # Another merchant's refund looks exactly like one that does not exist.
             raise DomainError("ORDER_NOT_EXIST", f"no refund with {described}")
+        if self._due(refund, now):  # its settle time passed: end it before answering
+            with self.uow(write=True) as uow:
+                locked = self._locked(uow, merchant.client_id, refund.refund_id)
+                assert locked is not None
+                payment, refund = locked
+                if self._due(refund, now):
+                    self._settle_by_itself(uow, payment, refund, now)
+                    uow.commit()
+        with self.uow() as uow:
+            settlement = uow.settlements.get(
+                merchant.client_id, SettlementKind.REFUND, refund.refund_id
+            )
+        return self._inquiry_body(refund, settlement)
+
+    @staticmethod
+    def _inquiry_body(refund: Refund, settlement: TransactionSettlement | None) -> dict[str, Any]:
         body = {"result": result("SUCCESS", "success"), **refund_body(refund, settlement)}
         body.pop("paymentId")
         body["refundStatus"] = refund.status.value
@@ -180,8 +398,10 @@ class RefundService:
 
 
 def _replay(uow: UnitOfWork, refund: Refund, payment_id: str, amount: Money) -> dict[str, Any]:
+    """The answer to a resent refund: its current state (U while in process, then the
+    final S or F)."""
     problem = refund.repeat_problem(payment_id, amount)
     if problem is not None:
         raise problem
     settlement = uow.settlements.get(refund.client_id, SettlementKind.REFUND, refund.refund_id)
-    return {"result": result("SUCCESS", "success"), **refund_body(refund, settlement)}
+    return {"result": refund_result(refund), **refund_body(refund, settlement)}

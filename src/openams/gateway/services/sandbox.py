@@ -1,4 +1,6 @@
-"""Sandbox controls: move time forward, resend notifications, and notification chaos."""
+"""Sandbox controls: move time forward, resend notifications, and notification chaos.
+
+(Settling a payment, refund or capture is its own service's ``complete``.)"""
 
 from __future__ import annotations
 
@@ -25,18 +27,23 @@ class SandboxService:
     notifier: Notifier
 
     def advance_clock(self, merchant: Merchant, seconds: int) -> dict[str, Any]:
-        """Bring the merchant's pending deadlines (retries, expiries) ``seconds`` closer."""
+        """Bring the merchant's pending deadlines (retries, expiries, asynchronous refunds
+        and captures settling) ``seconds`` closer."""
         if not 0 < seconds <= MAX_ADVANCE_SECONDS:
             raise param_illegal(f"seconds must be between 1 and {MAX_ADVANCE_SECONDS}")
         with self.uow(write=True) as uow:
             notifications = uow.outbox.shift_pending(merchant.client_id, seconds * 1000)
             payments = uow.payments.shift_expiry(merchant.client_id, seconds * 1000)
+            refunds = uow.refunds.shift_settle(merchant.client_id, seconds * 1000)
+            captures = uow.captures.shift_settle(merchant.client_id, seconds * 1000)
             uow.commit()
         return {
             "result": result("SUCCESS", "success"),
             "advancedSeconds": seconds,
             "pendingNotifications": notifications,
             "pendingPayments": payments,
+            "pendingRefunds": refunds,
+            "pendingCaptures": captures,
         }
 
     def resend(

@@ -139,12 +139,22 @@ def settle_follow_up(
 
 
 def capture_notification_body(capture: Capture) -> dict[str, Any]:
-    """notifyCapture (spec §5.2)."""
+    """notifyCapture (spec §5.2): ``result`` S for a capture that succeeded, F with the
+    failure's code for one that failed."""
     return {
         "notifyType": NotifyType.CAPTURE_RESULT.value,
-        "result": result("SUCCESS", "success"),
+        "result": capture_result(capture),
         **capture_body(capture),
     }
+
+
+def capture_result(capture: Capture) -> dict[str, str]:
+    """The ``result`` of a capture: S, U (CAPTURE_IN_PROCESS) or F with its reason."""
+    if capture.status is TransactionStatus.SUCCESS:
+        return result("SUCCESS", "success")
+    if capture.status is TransactionStatus.PROCESSING:
+        return result("CAPTURE_IN_PROCESS")
+    return result(capture.result_code or "PROCESS_FAIL", capture.result_message)
 
 
 @dataclass
@@ -240,3 +250,75 @@ class Settlement:
             body=capture_notification_body(capture),
         )
         return capture
+
+    def begin_capture(
+        self,
+        uow: UnitOfWork,
+        payment: Payment,
+        capture_id: str,
+        capture_request_id: str,
+        amount: Money,
+        now: int,
+        settle_at: int,
+    ) -> Capture:
+        """Accept an asynchronous capture (the caller checked the amount): the capture is
+        PROCESSING, the payment CAPTURING, nothing is notified yet. Raises
+        ``LookupError`` if ``capture_request_id`` was taken meanwhile (nothing changed)."""
+        capture = Capture(
+            capture_id=capture_id,
+            client_id=payment.client_id,
+            payment_id=payment.payment_id,
+            capture_request_id=capture_request_id,
+            amount=amount,
+            status=TransactionStatus.PROCESSING,
+            created_at=now,
+            captured_at=None,
+            settle_at=settle_at,
+        )
+        payment.begin_capture()
+        if not uow.captures.add_if_absent(capture):
+            raise LookupError(capture_request_id)
+        uow.payments.save(payment)
+        return capture
+
+    def finish_capture(
+        self,
+        uow: UnitOfWork,
+        payment: Payment,
+        capture: Capture,
+        now: int,
+        failure: tuple[str, str] | None = None,
+    ) -> None:
+        """End a capture in process: SUCCESS (``failure`` None; the payment is captured and
+        settles at its locked quote) or FAIL with ``failure`` = (code, message) (the
+        authorization holds as before). Either way one CAPTURE_RESULT, in this unit of
+        work."""
+        capture.settle_at = None
+        if failure is None:
+            capture.status = TransactionStatus.SUCCESS
+            capture.captured_at = now
+            payment.capture(now)
+            settle_follow_up(
+                uow,
+                payment,
+                SettlementKind.CAPTURE,
+                capture.capture_id,
+                capture.amount,
+                now,
+                moved_before=0,
+            )
+        else:
+            capture.status = TransactionStatus.FAIL
+            capture.result_code, capture.result_message = failure
+            payment.fail_capture()
+        uow.captures.save(capture)
+        uow.payments.save(payment)
+        self.notifier.enqueue(
+            uow,
+            client_id=payment.client_id,
+            notify_type=NotifyType.CAPTURE_RESULT,
+            subject_id=capture.capture_id,
+            payment_id=payment.payment_id,
+            url=payment.notify_url,
+            body=capture_notification_body(capture),
+        )

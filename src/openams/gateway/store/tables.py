@@ -154,8 +154,14 @@ captures = Table(
     Column("automatic", Integer, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("captured_at", BigInteger),
+    # asynchronous captures (migration 0008): when a PROCESSING one settles by itself,
+    # and why a FAIL one failed
+    Column("settle_at", BigInteger),
+    Column("result_code", String(64)),
+    Column("result_message", String(256)),
     UniqueConstraint("client_id", "capture_request_id", name="uq_captures_client_request"),
     Index("ix_captures_payment", "client_id", "payment_id"),
+    Index("ix_captures_status_settle", "status", "settle_at"),
 )
 
 refunds = Table(
@@ -173,8 +179,14 @@ refunds = Table(
     Column("notify_url", String(2048)),
     Column("created_at", BigInteger, nullable=False),
     Column("refunded_at", BigInteger),
+    # asynchronous refunds (migration 0008): when a PROCESSING one settles by itself,
+    # and why a FAIL one failed
+    Column("settle_at", BigInteger),
+    Column("result_code", String(64)),
+    Column("result_message", String(256)),
     UniqueConstraint("client_id", "refund_request_id", name="uq_refunds_client_request"),
     Index("ix_refunds_payment", "client_id", "payment_id"),
+    Index("ix_refunds_status_settle", "status", "settle_at"),
 )
 
 # Saved cards: what a cardToken stands for. Never the card number, never the CVV.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from openams.gateway.domain.cards import CardResult
 from openams.gateway.domain.transactions import Capture, Refund, TransactionStatus
@@ -26,6 +26,9 @@ def _capture(row: Row[Any]) -> Capture:
         created_at=row.created_at,
         captured_at=row.captured_at,
         automatic=bool(row.automatic),
+        settle_at=row.settle_at,
+        result_code=row.result_code,
+        result_message=row.result_message,
     )
 
 
@@ -57,8 +60,61 @@ class SqlCaptureRepository:
                 "automatic": int(capture.automatic),
                 "created_at": capture.created_at,
                 "captured_at": capture.captured_at,
+                "settle_at": capture.settle_at,
+                "result_code": capture.result_code,
+                "result_message": _message(capture.result_message),
             },
         )
+
+    def get(self, client_id: str, capture_id: str) -> Capture | None:
+        row = self._conn.execute(
+            select(captures).where(
+                captures.c.client_id == client_id, captures.c.capture_id == capture_id
+            )
+        ).first()
+        return None if row is None else _capture(row)
+
+    def save(self, capture: Capture) -> None:
+        """Store a capture's outcome (status, time, deadline, failure reason)."""
+        self._conn.execute(
+            update(captures)
+            .where(
+                captures.c.client_id == capture.client_id,
+                captures.c.capture_id == capture.capture_id,
+            )
+            .values(
+                status=capture.status.value,
+                captured_at=capture.captured_at,
+                settle_at=capture.settle_at,
+                result_code=capture.result_code,
+                result_message=_message(capture.result_message),
+            )
+        )
+
+    def due(self, now: int, limit: int) -> list[tuple[str, str]]:
+        """(client id, capture id) of PROCESSING captures whose settle time passed."""
+        rows = self._conn.execute(
+            select(captures.c.client_id, captures.c.capture_id)
+            .where(
+                captures.c.status == TransactionStatus.PROCESSING.value,
+                captures.c.settle_at <= now,
+            )
+            .order_by(captures.c.settle_at)
+            .limit(limit)
+        )
+        return [(row.client_id, row.capture_id) for row in rows]
+
+    def shift_settle(self, client_id: str, ms: int) -> int:
+        result = self._conn.execute(
+            update(captures)
+            .where(
+                captures.c.client_id == client_id,
+                captures.c.status == TransactionStatus.PROCESSING.value,
+                captures.c.settle_at.is_not(None),
+            )
+            .values(settle_at=captures.c.settle_at - ms)
+        )
+        return int(result.rowcount or 0)
 
     def for_payment(self, client_id: str, payment_id: str) -> list[Capture]:
         rows = self._conn.execute(
@@ -82,6 +138,9 @@ def _refund(row: Row[Any]) -> Refund:
         reference_refund_id=row.reference_refund_id,
         reason=row.reason,
         notify_url=row.notify_url,
+        settle_at=row.settle_at,
+        result_code=row.result_code,
+        result_message=row.result_message,
     )
 
 
@@ -123,8 +182,50 @@ class SqlRefundRepository:
                 "notify_url": refund.notify_url,
                 "created_at": refund.created_at,
                 "refunded_at": refund.refunded_at,
+                "settle_at": refund.settle_at,
+                "result_code": refund.result_code,
+                "result_message": _message(refund.result_message),
             },
         )
+
+    def save(self, refund: Refund) -> None:
+        """Store a refund's outcome (status, time, deadline, failure reason)."""
+        self._conn.execute(
+            update(refunds)
+            .where(refunds.c.client_id == refund.client_id, refunds.c.refund_id == refund.refund_id)
+            .values(
+                status=refund.status.value,
+                refunded_at=refund.refunded_at,
+                settle_at=refund.settle_at,
+                result_code=refund.result_code,
+                result_message=_message(refund.result_message),
+            )
+        )
+
+    def due(self, now: int, limit: int) -> list[tuple[str, str]]:
+        """(client id, refund id) of PROCESSING refunds whose settle time passed."""
+        rows = self._conn.execute(
+            select(refunds.c.client_id, refunds.c.refund_id)
+            .where(
+                refunds.c.status == TransactionStatus.PROCESSING.value,
+                refunds.c.settle_at <= now,
+            )
+            .order_by(refunds.c.settle_at)
+            .limit(limit)
+        )
+        return [(row.client_id, row.refund_id) for row in rows]
+
+    def shift_settle(self, client_id: str, ms: int) -> int:
+        result = self._conn.execute(
+            update(refunds)
+            .where(
+                refunds.c.client_id == client_id,
+                refunds.c.status == TransactionStatus.PROCESSING.value,
+                refunds.c.settle_at.is_not(None),
+            )
+            .values(settle_at=refunds.c.settle_at - ms)
+        )
+        return int(result.rowcount or 0)
 
     def for_payment(self, client_id: str, payment_id: str) -> list[Refund]:
         rows = self._conn.execute(
@@ -134,15 +235,35 @@ class SqlRefundRepository:
         )
         return [_refund(row) for row in rows]
 
-    def total_refunded(self, client_id: str, payment_id: str) -> int:
+    def total_refunded(self, client_id: str, payment_id: str, *, in_process: bool = True) -> int:
+        statuses = [TransactionStatus.SUCCESS.value]
+        if in_process:
+            statuses.append(TransactionStatus.PROCESSING.value)
         total = self._conn.execute(
             select(func.coalesce(func.sum(refunds.c.amount_value), 0)).where(
                 refunds.c.client_id == client_id,
                 refunds.c.payment_id == payment_id,
-                refunds.c.status == TransactionStatus.SUCCESS.value,
+                refunds.c.status.in_(statuses),
             )
         ).scalar_one()
         return int(total)
+
+    def count_refunds(self, client_id: str, payment_id: str) -> int:
+        """How many of the payment's refunds succeeded or are in process."""
+        count = self._conn.execute(
+            select(func.count()).where(
+                refunds.c.client_id == client_id,
+                refunds.c.payment_id == payment_id,
+                refunds.c.status.in_(
+                    [TransactionStatus.SUCCESS.value, TransactionStatus.PROCESSING.value]
+                ),
+            )
+        ).scalar_one()
+        return int(count)
+
+
+def _message(message: str | None) -> str | None:
+    return message[:256] if message else None
 
 
 class SqlCardVault:

@@ -31,6 +31,26 @@ class CompletePaymentRequest(models.WireModel):
     result_message: str | None = Field(default=None, max_length=256)
 
 
+class CompleteRefundRequest(models.WireModel):
+    """Sandbox helper: end a refund in process as SUCCESS or FAIL."""
+
+    refund_request_id: str | None = Field(default=None, max_length=64)
+    refund_id: str | None = Field(default=None, max_length=64)
+    outcome: str
+    result_code: str | None = Field(default=None, max_length=64)
+    result_message: str | None = Field(default=None, max_length=256)
+
+
+class CompleteCaptureRequest(models.WireModel):
+    """Sandbox helper: end a capture in process as SUCCESS or FAIL."""
+
+    capture_request_id: str | None = Field(default=None, max_length=64)
+    capture_id: str | None = Field(default=None, max_length=64)
+    outcome: str
+    result_code: str | None = Field(default=None, max_length=64)
+    result_message: str | None = Field(default=None, max_length=256)
+
+
 class AdvanceClockRequest(models.WireModel):
     seconds: int
 
@@ -98,8 +118,38 @@ def build_operations(
         after_payment["payments/inquiryRefund"] = Operation(
             models.InquiryRefundRequest, refunds.inquiry
         )
+
+        def complete_refund(merchant: Merchant, request: CompleteRefundRequest) -> dict[str, Any]:
+            assert refunds is not None
+            return refunds.complete(
+                merchant,
+                refund_id=request.refund_id,
+                refund_request_id=request.refund_request_id,
+                outcome=request.outcome,
+                result_code=request.result_code,
+                result_message=request.result_message,
+            )
+
+        after_payment["testHelpers/completeRefund"] = Operation(
+            CompleteRefundRequest, complete_refund, sandbox_only=True
+        )
     if captures is not None:
         after_payment["payments/capture"] = Operation(models.CaptureRequest, captures.capture)
+
+        def complete_capture(merchant: Merchant, request: CompleteCaptureRequest) -> dict[str, Any]:
+            assert captures is not None
+            return captures.complete(
+                merchant,
+                capture_id=request.capture_id,
+                capture_request_id=request.capture_request_id,
+                outcome=request.outcome,
+                result_code=request.result_code,
+                result_message=request.result_message,
+            )
+
+        after_payment["testHelpers/completeCapture"] = Operation(
+            CompleteCaptureRequest, complete_capture, sandbox_only=True
+        )
 
     return {
         **after_payment,
