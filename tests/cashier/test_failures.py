@@ -169,4 +169,10 @@ def test_pending_then_success_account(ams: AmsClient, browsing: Browsing) -> Non
         "PENDING",
         "PAYMENT_IN_PROCESS",
     )
-    phone.wait_for_url(REDIRECT_URL)
+    phone.wait_for_url(REDIRECT_URL)  # the buyer's part is over: back to the merchant
+    desktop = browsing.page()  # the same result page at 1280x800: nothing scrolls sideways
+    for page in (phone, desktop):
+        page.goto(body["normalUrl"].rstrip("/") + "/result?via=scan")
+        assert page.get_by_test_id("result").get_attribute("data-state") == "PENDING"
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    browsing.shot(desktop, "pending-desktop")
