@@ -320,10 +320,7 @@ def test_async_refunds_and_captures_settle_by_themselves_with_the_virtual_clock(
     assert moved.body["pendingRefunds"] == 2 and moved.body["pendingCaptures"] == 1, moved.body
     _drain(gateway)  # the dispatcher's sweep settles the due ones, with notifications
 
-    done = ams.call("payments/inquiryRefund", {"refundId": plain["refundId"]}).body
-    assert done["refundStatus"] == "SUCCESS" and done["refundTime"]
-    failed = ams.call("payments/inquiryRefund", {"refundId": short.body["refundId"]}).body
-    assert failed["refundStatus"] == "FAIL"
+    # read from the outbox first: a read through the API would settle due ones itself
     notes = {
         n.body["refundId"]: n.body
         for n in _notes(gateway, ams.client_id, paid["paymentId"], "REFUND_RESULT")
@@ -332,6 +329,10 @@ def test_async_refunds_and_captures_settle_by_themselves_with_the_virtual_clock(
     assert notes[short.body["refundId"]]["result"]["resultCode"] == "MERCHANT_BALANCE_NOT_ENOUGH"
     [captured] = _notes(gateway, ams.client_id, held["paymentId"], "CAPTURE_RESULT")
     assert captured.body["result"]["resultStatus"] == "S" and captured.body["captureTime"]
+    done = ams.call("payments/inquiryRefund", {"refundId": plain["refundId"]}).body
+    assert done["refundStatus"] == "SUCCESS" and done["refundTime"]
+    failed = ams.call("payments/inquiryRefund", {"refundId": short.body["refundId"]}).body
+    assert failed["refundStatus"] == "FAIL"
     [row] = _transaction(ams, held["paymentId"], "CAPTURE")
     assert row["transactionStatus"] == "SUCCESS"
     # what failed is refundable again; what succeeded is not
