@@ -25,7 +25,8 @@ Operations:
                    .execute(<SDK request built from "params">) for ``api`` in pay,
                    inquiryPayment, cancel, consult, createPaymentSession, payCard (pay
                    with ``paymentMethodMetaData`` / ``paymentMethodId`` and
-                   ``paymentFactor``), refund, inquiryRefund, capture, or ``raw``
+                   ``paymentFactor``), refund (``isAsyncRefund`` too), inquiryRefund,
+                   capture, or ``raw``
                    (params: {"path", "body"}) -> {"path", "request_body", "raw",
                    "parsed"}; ``parsed`` holds attributes read back through the SDK's
                    own response class (``parse_rsp_body``).
@@ -202,6 +203,8 @@ def _build_refund(params):
     request.refund_reason = params.get("refundReason")
     request.refund_notify_url = params.get("refundNotifyUrl")
     request.reference_refund_id = params.get("referenceRefundId")
+    if "isAsyncRefund" in params:
+        request.is_async_refund = params["isAsyncRefund"]
     return request
 
 
