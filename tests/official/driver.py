@@ -281,9 +281,21 @@ def _parse_pay(raw):
     return parsed
 
 
+def _settled(response, parsed, *attributes):
+    """``parsed`` plus the SDK's settlement objects, and the Python type the SDK gave
+    ``settlementQuote.quotePrice`` (a float from a JSON number, a str from a string)."""
+    for attribute in ("gross_settlement_amount", "settlement_quote", *attributes):
+        parsed[_camel(attribute)] = _plain(getattr(response, attribute, None))
+    quote = getattr(response, "settlement_quote", None)
+    price = quote.quote_price if quote is not None else None
+    parsed["quotePriceType"] = None if price is None else type(price).__name__
+    return parsed
+
+
 def _parse_query(raw):
-    return _read(
-        AlipayPayQueryResponse(raw),
+    r = AlipayPayQueryResponse(raw)
+    parsed = _read(
+        r,
         "payment_status",
         "payment_result_code",
         "payment_id",
@@ -293,6 +305,7 @@ def _parse_query(raw):
         "payment_time",
         "transactions",
     )
+    return _settled(r, parsed, "actual_payment_amount", "customs_declaration_amount")
 
 
 def _parse_cancel(raw):
@@ -346,25 +359,29 @@ def _parse_pay_card(raw):
 
 
 def _parse_refund(raw):
-    return _read(
-        AlipayRefundResponse(raw),
+    r = AlipayRefundResponse(raw)
+    parsed = _read(
+        r,
         "refund_request_id",
         "refund_id",
         "payment_id",
         "refund_amount",
         "refund_time",
     )
+    return _settled(r, parsed)
 
 
 def _parse_inquiry_refund(raw):
-    return _read(
-        AlipayInquiryRefundResponse(raw),
+    r = AlipayInquiryRefundResponse(raw)
+    parsed = _read(
+        r,
         "refund_id",
         "refund_request_id",
         "refund_amount",
         "refund_status",
         "refund_time",
     )
+    return _settled(r, parsed)
 
 
 def _parse_capture(raw):

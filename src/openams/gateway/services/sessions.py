@@ -91,6 +91,10 @@ class SessionService:
                 f"createPaymentSession supports CASHIER_PAYMENT only, got {request.product_code}",
             )
         money = parse_money(request.payment_amount, "paymentAmount")
+        if request.order.order_amount is None:
+            # The official Python and PHP SDK samples send none: the payment amount it is,
+            # stored so that the payment made from the session carries it too.
+            request.order.order_amount = request.payment_amount
         check_order(request.order, request.product_code)
         if blank(request.payment_redirect_url):
             raise param_illegal("paymentRedirectUrl is required")
