@@ -503,3 +503,16 @@ def test_helpers_refuse_production_client_ids(
     live = AmsClient(ams.http, "LIVE_HELPER_USER", keys.private_key, ams.gateway_public_key)
     reply = live.call(f"testHelpers/{helper}", {"refundId": "1", "outcome": "SUCCESS"})
     assert reply.code == "ACCESS_DENIED"
+
+
+def test_the_buyer_link_of_a_payment_being_captured_says_it_is_paid(
+    ams: AmsClient, gateway: Gateway
+) -> None:
+    held = _authorize(ams)
+    assert _capture(ams, held["paymentId"], str(IN_PROCESS_VALUE)).code == "CAPTURE_IN_PROCESS"
+    with gateway.store() as uow:
+        payment = uow.payments.get(ams.client_id, held["paymentId"])
+    assert payment is not None and payment.status.value == "CAPTURING"
+    page = ams.http.get(f"/cashier/{payment.token}")
+    assert page.status_code == 409, page.text[:300]
+    assert "already complete" in page.text

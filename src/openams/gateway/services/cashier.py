@@ -49,8 +49,9 @@ BANK_CATEGORIES = frozenset(
     {MethodCategory.BANK_TRANSFER, MethodCategory.VA, MethodCategory.OTC,
      MethodCategory.ONLINE_BANKING}
 )  # fmt: skip
-#: Statuses in which the buyer has paid (a card authorization awaiting capture counts).
-PAID_STATUSES = frozenset({"SUCCESS", "AUTHORIZED"})
+#: Statuses in which the buyer has paid (a card authorization awaiting capture, or being
+#: captured, counts).
+PAID_STATUSES = frozenset({"SUCCESS", "AUTHORIZED", "CAPTURING"})
 #: What a payment token or session id can look like; anything else is not looked up.
 _LINK_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 #: Fields of a createPaymentSession request that a pay request does not have.
