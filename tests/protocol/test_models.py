@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import types
 import typing
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -342,6 +343,11 @@ def _strategy(annotation: Any, depth: int) -> st.SearchStrategy[Any]:
         return st.one_of(_scalar_text, st.integers(min_value=0, max_value=99999))
     if annotation is bool:
         return st.one_of(st.booleans(), st.sampled_from(["true", "false"]))
+    if annotation is Decimal:  # quotePrice: a JSON number, or a numeric string
+        return st.one_of(
+            st.decimals(min_value=0, max_value=10**6, places=10),
+            st.sampled_from(["0.1404494382", "7.12", "150"]),
+        )
     if annotation is Any:
         return st.one_of(st.none(), _scalar_text)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
