@@ -2,9 +2,9 @@
 
 Each body below is what the SDK's own sample (pay, consult, createPaymentSession in the
 Java, Go, Python, PHP and .NET repositories) puts on the wire, re-typed here as JSON from
-its field names and values. Values that must be unique per run (paymentRequestId, and the
-PHP sample's time-based referenceOrderId) are fresh. docs/decisions.md, "Wire types",
-lists the samples and what the gateway decided about their oddities.
+its field names and values. Values the samples generate per run (paymentRequestId, UUID
+order and merchant ids) are fresh here too; the rest are the samples' own. docs/decisions.md,
+"Wire types", lists the samples and what the gateway decided about their oddities.
 """
 
 from __future__ import annotations
