@@ -17,11 +17,14 @@ import pytest
 from openams.gateway.app import Gateway, build_gateway, create_app
 from openams.gateway.domain.result_triggers import (
     CANCEL,
+    CAPTURE,
     CONSULT,
     CREATE_PAYMENT_SESSION,
     EVERY_API,
     INQUIRY_PAYMENT,
+    INQUIRY_REFUND,
     PAY,
+    REFUND,
     TRIGGERS,
     Trigger,
     markdown_table,
@@ -346,6 +349,227 @@ def _cancel_lapsed(w: World) -> str:
     payment = w.pay(body).body
     w.clock.advance(8 * DAY)
     return w.ams.call("payments/cancel", {"paymentId": payment["paymentId"]}).code
+
+
+# --------------------------------------------------------------------- refund (sandbox.md)
+
+
+def _paid(w: World, **kwargs: Any) -> str:
+    payment = w.pay(pay_body(**kwargs)).body
+    assert w.complete(payment["paymentId"], "SUCCESS").code == "SUCCESS"
+    return str(payment["paymentId"])
+
+
+def _refund(w: World, payment_id: str, value: str, currency: str = "HKD", **extra: Any) -> AmsReply:
+    body = {
+        "refundRequestId": extra.pop("request_id", None) or new_id("RF"),
+        "paymentId": payment_id,
+        "refundAmount": {"currency": currency, "value": value},
+        **extra,
+    }
+    return w.ams.call("payments/refund", body)
+
+
+@scenario(REFUND, "SUCCESS")
+def _refund_success(w: World) -> str:
+    return _refund(w, _paid(w), "100").code
+
+
+@scenario(REFUND, "REFUND_IN_PROCESS")
+def _refund_in_process(w: World) -> str:
+    flagged = _refund(w, _paid(w), "100", isAsyncRefund=True).code
+    by_value = _refund(w, _paid(w, value="5000"), "1313").code
+    assert flagged == by_value, (flagged, by_value)
+    return by_value
+
+
+@scenario(REFUND, "REPEAT_REQ_INCONSISTENT")
+def _refund_inconsistent(w: World) -> str:
+    payment_id, request_id = _paid(w), new_id("RF")
+    assert _refund(w, payment_id, "10", request_id=request_id).code == "SUCCESS"
+    return _refund(w, payment_id, "20", request_id=request_id).code
+
+
+@scenario(REFUND, "ORDER_NOT_EXIST")
+def _refund_unknown(w: World) -> str:
+    return _refund(w, "2026" + "0" * 30, "100").code
+
+
+@scenario(REFUND, "ORDER_IS_CANCELED")
+def _refund_cancelled(w: World) -> str:
+    payment_id = _paid(w)
+    assert w.ams.call("payments/cancel", {"paymentId": payment_id}).code == "SUCCESS"
+    return _refund(w, payment_id, "100").code
+
+
+@scenario(REFUND, "ORDER_STATUS_INVALID")
+def _refund_unpaid(w: World) -> str:
+    return _refund(w, w.pay(pay_body()).body["paymentId"], "100").code
+
+
+@scenario(REFUND, "REFUND_NOT_SUPPORTED")
+def _refund_not_supported(w: World) -> str:
+    return _refund(w, _paid(w, method="KONBINI", currency="JPY", value="500"), "500", "JPY").code
+
+
+@scenario(REFUND, "REFUND_WINDOW_EXCEED")
+def _refund_window(w: World) -> str:
+    payment_id = _paid(w)
+    w.clock.advance(366 * DAY)
+    return _refund(w, payment_id, "100").code
+
+
+@scenario(REFUND, "PARTIAL_REFUND_NOT_SUPPORTED")
+def _refund_partial(w: World) -> str:
+    return _refund(w, _paid(w, method="AU", currency="JPY", value="500"), "499", "JPY").code
+
+
+@scenario(REFUND, "MULTIPLE_REFUNDS_NOT_SUPPORTED")
+def _refund_twice(w: World) -> str:
+    payment_id = _paid(w, method="SANDBOX_TEST_ONE_REFUND")
+    assert _refund(w, payment_id, "10").code == "SUCCESS"
+    return _refund(w, payment_id, "10").code
+
+
+@scenario(REFUND, "REFUND_AMOUNT_EXCEED")
+def _refund_too_much(w: World) -> str:
+    payment_id = _paid(w)
+    assert _refund(w, payment_id, "60", isAsyncRefund=True).code == "REFUND_IN_PROCESS"
+    return _refund(w, payment_id, "41").code
+
+
+@scenario(REFUND, "MERCHANT_BALANCE_NOT_ENOUGH")
+def _refund_balance(w: World) -> str:
+    return _refund(w, _paid(w, value="5000"), "1212").code
+
+
+@scenario(INQUIRY_REFUND, "SUCCESS")
+def _inquiry_refund(w: World) -> str:
+    refund = _refund(w, _paid(w), "100").body
+    return w.ams.call("payments/inquiryRefund", {"refundId": refund["refundId"]}).code
+
+
+@scenario(INQUIRY_REFUND, "ORDER_NOT_EXIST")
+def _inquiry_refund_unknown(w: World) -> str:
+    return w.ams.call("payments/inquiryRefund", {"refundRequestId": new_id("RF")}).code
+
+
+def _refund_result(w: World, refund_id: str) -> str:
+    """The code of the refund's REFUND_RESULT, after checking it failed everywhere."""
+    answer = w.ams.call("payments/inquiryRefund", {"refundId": refund_id}).body
+    assert answer["refundStatus"] == "FAIL", answer
+    with w.gateway.store() as uow:
+        [note] = [
+            n.body
+            for n in uow.outbox.for_client(w.ams.client_id, 1000)
+            if n.notify_type.value == "REFUND_RESULT" and n.body["refundId"] == refund_id
+        ]
+    assert note["refundStatus"] == "FAIL" and note["result"]["resultStatus"] == "F"
+    return str(note["result"]["resultCode"])
+
+
+@scenario(INQUIRY_REFUND, "MERCHANT_BALANCE_NOT_ENOUGH")
+def _refund_fails_by_itself(w: World) -> str:
+    refund = _refund(w, _paid(w, value="5000"), "1212", isAsyncRefund=True).body
+    w.clock.advance(61)
+    assert w.gateway.refunds.settle_due(100) >= 1
+    return _refund_result(w, refund["refundId"])
+
+
+@scenario(INQUIRY_REFUND, "PROCESS_FAIL")
+def _refund_failed_by_helper(w: World) -> str:
+    refund = _refund(w, _paid(w), "100", isAsyncRefund=True).body
+    done = w.ams.call(
+        "testHelpers/completeRefund", {"refundId": refund["refundId"], "outcome": "FAIL"}
+    )
+    assert done.code == "SUCCESS", done.result
+    return _refund_result(w, refund["refundId"])
+
+
+# ---------------------------------------------------------------------------- capture
+
+
+def _held(w: World, value: str = "1000") -> str:
+    body = card_pay_body(card_meta(), authorization=True, capture_mode="MANUAL", value=value)
+    reply = w.pay(body)
+    assert reply.code == "SUCCESS", reply.result
+    return str(reply.body["paymentId"])
+
+
+def _capture(w: World, payment_id: str, value: str = "1000", **extra: Any) -> AmsReply:
+    body = {
+        "captureRequestId": extra.pop("request_id", None) or new_id("CAP"),
+        "paymentId": payment_id,
+        "captureAmount": {"currency": "USD", "value": value},
+    }
+    return w.ams.call("payments/capture", body)
+
+
+@scenario(CAPTURE, "SUCCESS")
+def _capture_success(w: World) -> str:
+    return _capture(w, _held(w)).code
+
+
+@scenario(CAPTURE, "CAPTURE_IN_PROCESS")
+def _capture_in_process(w: World) -> str:
+    return _capture(w, _held(w, "1313"), "1313").code
+
+
+@scenario(CAPTURE, "REPEAT_REQ_INCONSISTENT")
+def _capture_inconsistent(w: World) -> str:
+    payment_id, request_id = _held(w), new_id("CAP")
+    assert _capture(w, payment_id, request_id=request_id).code == "SUCCESS"
+    return _capture(w, payment_id, "999", request_id=request_id).code
+
+
+@scenario(CAPTURE, "ORDER_NOT_EXIST")
+def _capture_unknown(w: World) -> str:
+    return _capture(w, "2026" + "0" * 30).code
+
+
+@scenario(CAPTURE, "ORDER_STATUS_INVALID")
+def _capture_in_process_twice(w: World) -> str:
+    payment_id = _held(w, "1313")
+    assert _capture(w, payment_id, "1313").code == "CAPTURE_IN_PROCESS"
+    return _capture(w, payment_id, "1313").code
+
+
+@scenario(CAPTURE, "AUTH_CANCELLED")
+def _capture_voided(w: World) -> str:
+    payment_id = _held(w)
+    assert w.ams.call("payments/cancel", {"paymentId": payment_id}).code == "SUCCESS"
+    return _capture(w, payment_id).code
+
+
+@scenario(CAPTURE, "AUTH_EXPIRED")
+def _capture_lapsed(w: World) -> str:
+    payment_id = _held(w)
+    w.clock.advance(8 * DAY)
+    return _capture(w, payment_id).code
+
+
+@scenario(CAPTURE, "CAPTURE_AMOUNT_EXCEED_AUTH_LIMIT")
+def _capture_too_much(w: World) -> str:
+    return _capture(w, _held(w), "1001").code
+
+
+@scenario(CAPTURE, "BUSINESS_NOT_SUPPORT")
+def _capture_partial(w: World) -> str:
+    return _capture(w, _held(w), "999").code
+
+
+@scenario(CAPTURE, "PROCESS_FAIL")
+def _capture_failed(w: World) -> str:
+    payment_id = _held(w, "1313")
+    capture = _capture(w, payment_id, "1313").body
+    done = w.ams.call(
+        "testHelpers/completeCapture", {"captureId": capture["captureId"], "outcome": "FAIL"}
+    )
+    assert done.code == "SUCCESS", done.result
+    assert w.inquiry(payment_id)["paymentStatus"] == "SUCCESS"  # the authorization stays
+    [note] = [n for n in w.payment_notifications(payment_id) if n["notifyType"] == "CAPTURE_RESULT"]
+    assert note["result"]["resultStatus"] == "F"
+    return str(note["result"]["resultCode"])
 
 
 # --------------------------------------------------------------------------- consult

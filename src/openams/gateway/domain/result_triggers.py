@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from openams.gateway.domain.async_outcomes import (
+    BALANCE_SHORT_VALUE,
+    IN_PROCESS_VALUE,
+    SETTLE_DELAY,
+)
 from openams.gateway.domain.simulation import PENDING_SETTLE_MS, RISK_REJECT_VALUE
 from openams.protocol.results import lookup
 
@@ -63,6 +68,9 @@ PAYMENT_FAILURE_CODES: tuple[str, ...] = (
     "INVALID_EXPIRATION_DATE",
     "ORDER_IS_CLOSED",
 )
+
+
+_SETTLE_S = int(SETTLE_DELAY.total_seconds())
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +182,85 @@ TRIGGERS: tuple[Trigger, ...] = (
     ),
     Trigger(CANCEL, "BUSINESS_NOT_SUPPORT", "a method that is never cancellable (DANA)"),
     Trigger(CANCEL, "AUTH_EXPIRED", "a card authorization left uncaptured for 7 days"),
+    # ---------------------------------------------------------------------- refund
+    Trigger(REFUND, "SUCCESS", "a refund of a paid payment, within what is left to refund"),
+    Trigger(
+        REFUND,
+        "REFUND_IN_PROCESS",
+        f"`isAsyncRefund` true, or `refundAmount.value` {IN_PROCESS_VALUE}; it ends "
+        f"{_SETTLE_S} s later, or by `testHelpers/completeRefund`",
+    ),
+    Trigger(REFUND, "REPEAT_REQ_INCONSISTENT", "a used `refundRequestId` with another amount"),
+    Trigger(REFUND, "ORDER_NOT_EXIST", "an unknown (or another merchant's) payment"),
+    Trigger(REFUND, "ORDER_IS_CANCELED", "a cancelled (or voided) payment"),
+    Trigger(
+        REFUND,
+        "ORDER_STATUS_INVALID",
+        "an unpaid or failed payment, or an uncaptured card authorization",
+    ),
+    Trigger(REFUND, "REFUND_NOT_SUPPORTED", "a KONBINI or SEVENELEVEN payment"),
+    Trigger(
+        REFUND, "REFUND_WINDOW_EXCEED", "a payment paid more than 365 days ago (advance the clock)"
+    ),
+    Trigger(
+        REFUND, "PARTIAL_REFUND_NOT_SUPPORTED", "less than the amount of an AU or SOFTBANK payment"
+    ),
+    Trigger(
+        REFUND,
+        "MULTIPLE_REFUNDS_NOT_SUPPORTED",
+        "a second refund of a `SANDBOX_TEST_ONE_REFUND` payment (a sandbox test method)",
+    ),
+    Trigger(
+        REFUND,
+        "REFUND_AMOUNT_EXCEED",
+        "more than is left to refund (refunds in process count as refunded)",
+    ),
+    Trigger(
+        REFUND,
+        "MERCHANT_BALANCE_NOT_ENOUGH",
+        f"`refundAmount.value` {BALANCE_SHORT_VALUE} (with `isAsyncRefund`: `U` first, then "
+        "REFUND_RESULT `F` with this code)",
+    ),
+    # ------------------------------------------------------- inquiryRefund / notifyRefund
+    Trigger(INQUIRY_REFUND, "SUCCESS", "any refund the caller owns"),
+    Trigger(INQUIRY_REFUND, "ORDER_NOT_EXIST", "an unknown (or another merchant's) refund"),
+    Trigger(
+        INQUIRY_REFUND,
+        "MERCHANT_BALANCE_NOT_ENOUGH",
+        f"REFUND_RESULT `F` (`refundStatus` FAIL): an asynchronous refund of "
+        f"{BALANCE_SHORT_VALUE} when it ends by itself",
+    ),
+    Trigger(
+        INQUIRY_REFUND,
+        "PROCESS_FAIL",
+        "REFUND_RESULT `F`: `testHelpers/completeRefund` with `outcome` FAIL (any catalogued "
+        "F `resultCode`; PROCESS_FAIL when none is given)",
+    ),
+    # --------------------------------------------------------- capture / notifyCapture
+    Trigger(CAPTURE, "SUCCESS", "the full amount of a `captureMode` MANUAL card authorization"),
+    Trigger(
+        CAPTURE,
+        "CAPTURE_IN_PROCESS",
+        f"`captureAmount.value` {IN_PROCESS_VALUE}; it ends {_SETTLE_S} s later, or by "
+        "`testHelpers/completeCapture`",
+    ),
+    Trigger(CAPTURE, "REPEAT_REQ_INCONSISTENT", "a used `captureRequestId` with another amount"),
+    Trigger(CAPTURE, "ORDER_NOT_EXIST", "an unknown (or another merchant's) payment"),
+    Trigger(
+        CAPTURE,
+        "ORDER_STATUS_INVALID",
+        "a sale, an unpaid payment, a captured authorization or one whose capture is in process",
+    ),
+    Trigger(CAPTURE, "AUTH_CANCELLED", "an authorization voided by cancel"),
+    Trigger(CAPTURE, "AUTH_EXPIRED", "an authorization left uncaptured for 7 days"),
+    Trigger(CAPTURE, "CAPTURE_AMOUNT_EXCEED_AUTH_LIMIT", "more than the authorized amount"),
+    Trigger(CAPTURE, "BUSINESS_NOT_SUPPORT", "less than the authorized amount"),
+    Trigger(
+        CAPTURE,
+        "PROCESS_FAIL",
+        "CAPTURE_RESULT `F`: `testHelpers/completeCapture` with `outcome` FAIL (any catalogued "
+        "F `resultCode`; PROCESS_FAIL when none is given); the authorization stays",
+    ),
     # ---------------------------------------------------------------------- consult
     Trigger(CONSULT, "SUCCESS", "any consult with `env`"),
     # ---------------------------------------------------------- createPaymentSession
