@@ -24,6 +24,7 @@ from tests.ams_client import AmsClient, AmsReply
 from tests.conftest import ShiftableClock
 from tests.gateway.integration.card_payloads import card_meta, card_pay_body
 from tests.gateway.integration.payloads import new_id, pay_body
+from tests.gateway.integration.test_settlement_fx import _cny_to_usd, _set_rate
 from tests.notify.receiver import Received, receiver
 
 DELAY = int(SETTLE_DELAY.total_seconds())
@@ -516,3 +517,42 @@ def test_the_buyer_link_of_a_payment_being_captured_says_it_is_paid(
     page = ams.http.get(f"/cashier/{payment.token}")
     assert page.status_code == 409, page.text[:300]
     assert "already complete" in page.text
+
+
+def test_async_refunds_settle_at_the_locked_quote_when_they_end_and_net_to_zero(
+    ams: AmsClient, gateway: Gateway
+) -> None:
+    _set_rate(gateway, "CNY", "USD", "0.1437")
+    paid = _cny_to_usd(ams, "1001")  # CNY 10.01 -> USD 144 (test_settlement_fx)
+    payment_id = paid["paymentId"]
+
+    def refund(value: str, **extra: Any) -> AmsReply:
+        body = {
+            "refundRequestId": new_id("RF"),
+            "paymentId": payment_id,
+            "refundAmount": {"currency": "CNY", "value": value},
+            **extra,
+        }
+        return ams.call("payments/refund", body)
+
+    first = refund("201")  # synchronous: CNY 2.01 -> 29
+    assert first.body["grossSettlementAmount"] == {"currency": "USD", "value": "29"}
+    failing = refund("400", isAsyncRefund=True)
+    succeeding = refund("400", isAsyncRefund=True)
+    assert "grossSettlementAmount" not in succeeding.body  # settled when it ends
+    done = ams.call(
+        "testHelpers/completeRefund",
+        {"refundId": succeeding.body["refundId"], "outcome": "SUCCESS"},
+    )
+    assert done.body["grossSettlementAmount"] == {"currency": "USD", "value": "57"}
+    failed = ams.call(
+        "testHelpers/completeRefund", {"refundId": failing.body["refundId"], "outcome": "FAIL"}
+    )
+    assert "grossSettlementAmount" not in failed.body  # a failed refund settles nothing
+    last = refund("400")  # completes the payment: takes what is left of the gross
+    assert last.body["grossSettlementAmount"] == {"currency": "USD", "value": "58"}
+    rows = _transaction(ams, payment_id, "REFUND")
+    settled = [
+        int(t["grossSettlementAmount"]["value"]) for t in rows if "grossSettlementAmount" in t
+    ]
+    assert sum(settled) == 144 and len(settled) == 3
