@@ -3,14 +3,14 @@
 ``testHelpers/completePayment`` with ``outcome`` PENDING (or the wallet test account
 ``sandbox_pending``) moves a processing payment to PENDING and sends PAYMENT_PENDING
 (result S); it then ends SUCCESS or FAIL by the helper, or succeeds by itself after
-``PENDING_SETTLE_MS``, which ``testHelpers/advanceClock`` brings closer."""
+``async_outcomes.SETTLE_DELAY``, which ``testHelpers/advanceClock`` brings closer."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from openams.gateway.app import Gateway
-from openams.gateway.domain.simulation import PENDING_SETTLE_MS
+from openams.gateway.domain.async_outcomes import settle_delay_ms
 from tests.ams_client import AmsClient
 from tests.conftest import ShiftableClock
 from tests.gateway.integration.payloads import pay_body
@@ -79,7 +79,7 @@ def test_pending_does_not_expire_and_settles_by_itself(
     ams: AmsClient, gateway: Gateway, clock: ShiftableClock
 ) -> None:
     _, payment_id = start_pending(ams)
-    clock.advance(PENDING_SETTLE_MS / 1000 - 5)
+    clock.advance(settle_delay_ms() / 1000 - 5)
     assert status(ams, payment_id)[0] == "PENDING"
     clock.advance(10)
     assert gateway.payments.expire_due(100) == 1  # the dispatcher's sweep settles it
@@ -99,7 +99,7 @@ def test_pending_settles_on_read_and_past_the_payment_expiry(
 
 def test_advance_clock_brings_the_settlement_closer(ams: AmsClient, gateway: Gateway) -> None:
     _, payment_id = start_pending(ams)
-    moved = ams.call("testHelpers/advanceClock", {"seconds": PENDING_SETTLE_MS // 1000})
+    moved = ams.call("testHelpers/advanceClock", {"seconds": settle_delay_ms() // 1000})
     assert moved.body["pendingPayments"] >= 1
     assert gateway.payments.expire_due(100) == 1
     assert status(ams, payment_id)[0] == "SUCCESS"

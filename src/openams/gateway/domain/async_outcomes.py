@@ -1,4 +1,9 @@
-"""Sandbox triggers for refunds and captures that are not final at once (docs/sandbox.md).
+"""Sandbox triggers for payments, refunds and captures that are not final at once
+(docs/sandbox.md).
+
+A PENDING payment (the buyer paid, the final result follows) succeeds by itself
+:data:`SETTLE_DELAY` after it went PENDING unless ``testHelpers/completePayment`` ends it
+first.
 
 A refund is asynchronous when the request says ``isAsyncRefund: true`` or its
 ``refundAmount.value`` is :data:`IN_PROCESS_VALUE`; a capture is asynchronous when its
@@ -24,7 +29,8 @@ IN_PROCESS_VALUE = 1313
 #: ``refundAmount.value`` (minor units, any currency) the merchant's balance cannot fund.
 BALANCE_SHORT_VALUE = 1212
 
-#: How long an asynchronous refund or capture stays PROCESSING unless completed sooner.
+#: How long a PENDING payment, or an asynchronous refund or capture PROCESSING, waits
+#: for its final result unless completed sooner.
 SETTLE_DELAY = timedelta(seconds=60)
 
 BALANCE_SHORT_RESULT = (

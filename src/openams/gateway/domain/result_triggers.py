@@ -16,7 +16,7 @@ from openams.gateway.domain.async_outcomes import (
     IN_PROCESS_VALUE,
     SETTLE_DELAY,
 )
-from openams.gateway.domain.simulation import PENDING_SETTLE_MS, RISK_REJECT_VALUE
+from openams.gateway.domain.simulation import RISK_REJECT_VALUE
 from openams.protocol.results import lookup
 
 #: API groups, in the table's order. A notification shares its API's group.
@@ -165,7 +165,7 @@ TRIGGERS: tuple[Trigger, ...] = (
         "`paymentResultCode` of a PROCESSING payment, or of a PENDING one: "
         "`testHelpers/completePayment` with `outcome` PENDING, or wallet account "
         f"`sandbox_pending` (PAYMENT_PENDING is sent; SUCCESS follows "
-        f"{PENDING_SETTLE_MS // 1000} s later, or by the helper)",
+        f"{_SETTLE_S} s later, or by the helper)",
     ),
     *(
         Trigger(INQUIRY_PAYMENT, code, _SPECIAL_PAYMENT_RESULTS.get(code, _complete(code)))

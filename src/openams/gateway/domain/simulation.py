@@ -20,10 +20,6 @@ RISK_REJECT_VALUE = 11
 #: How long a "processing, then success" payment stays PROCESSING after the buyer pays.
 PROCESSING_DELAY_MS = 3000
 
-#: How long a PENDING payment (the buyer paid, the final result follows) waits before it
-#: succeeds by itself; ``testHelpers/advanceClock`` brings it closer.
-PENDING_SETTLE_MS = 60_000
-
 #: The one-time code the sandbox 3-D Secure challenge accepts.
 THREE_DS_CODE = "123456"
 
@@ -33,7 +29,7 @@ class Outcome(StrEnum):
     FAIL = "FAIL"
     #: stays PROCESSING for :data:`PROCESSING_DELAY_MS`, then SUCCESS
     PROCESSING = "PROCESSING"
-    #: PENDING at once (PAYMENT_PENDING), SUCCESS after :data:`PENDING_SETTLE_MS`
+    #: PENDING at once (PAYMENT_PENDING), SUCCESS after ``async_outcomes.SETTLE_DELAY``
     PENDING = "PENDING"
 
 

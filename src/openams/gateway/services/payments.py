@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from openams.gateway.domain import async_outcomes
 from openams.gateway.domain.cards import CardResult
 from openams.gateway.domain.clock import Clock, from_ms, iso
 from openams.gateway.domain.errors import DomainError, param_illegal
@@ -13,7 +14,6 @@ from openams.gateway.domain.payment import Fingerprint, Payment, new_payment_id,
 from openams.gateway.domain.payment_methods import check_cancellable
 from openams.gateway.domain.ports import PaymentMethodCatalogue, UnitOfWork, UnitOfWorkFactory
 from openams.gateway.domain.result_triggers import PAYMENT_FAILURE_CODES
-from openams.gateway.domain.simulation import PENDING_SETTLE_MS
 from openams.gateway.domain.transitions import PaymentStatus
 from openams.gateway.services.cards import CardPayments, scrub_card_data
 from openams.gateway.services.continuation import Links, continuation
@@ -42,7 +42,7 @@ class Outcome:
     SUCCESS = "SUCCESS"
     FAIL = "FAIL"
     #: the buyer paid; the final result follows (PAYMENT_PENDING), SUCCESS by itself after
-    #: :data:`PENDING_SETTLE_MS` unless completed before
+    #: :data:`async_outcomes.SETTLE_DELAY` unless completed before
     PENDING = "PENDING"
 
 
@@ -412,7 +412,7 @@ class PaymentService:
                         f"cannot make the payment pending: payment status is "
                         f"{payment.status.value}",
                     )
-                payment.pend(now, now + PENDING_SETTLE_MS)
+                payment.pend(now, now + async_outcomes.settle_delay_ms())
                 uow.payments.save(payment)
                 self.notifier.payment_result(uow, payment)
                 uow.commit()
