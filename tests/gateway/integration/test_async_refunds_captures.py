@@ -369,6 +369,31 @@ def test_a_due_refund_settles_on_its_resend(
     assert len(_notes(gateway, ams.client_id, paid["paymentId"], "REFUND_RESULT")) == 1
 
 
+def test_due_refunds_and_captures_settle_when_inquiry_payment_reads_them(
+    ams: AmsClient, gateway: Gateway, clock: ShiftableClock
+) -> None:
+    """No dispatcher runs: inquiryPayment itself ends what is due, so its ``transactions``
+    agree with inquiryRefund and the resends."""
+    paid = _paid(ams)
+    refund = _refund(ams, paid["paymentId"], "100", isAsyncRefund=True).body
+    authorized = _authorize(ams)
+    capture = _capture(ams, authorized["paymentId"], str(IN_PROCESS_VALUE)).body
+
+    def transactions(payment_id: str) -> list[str]:
+        body = ams.call("payments/inquiryPayment", {"paymentId": payment_id}).body
+        return [row["transactionStatus"] for row in body["transactions"]]
+
+    assert transactions(paid["paymentId"]) == ["PROCESSING"]
+    assert transactions(authorized["paymentId"]) == ["PROCESSING"]
+    clock.advance(DELAY + 1)
+    assert transactions(paid["paymentId"]) == ["SUCCESS"]
+    assert transactions(authorized["paymentId"]) == ["SUCCESS"]
+    [refunded] = _notes(gateway, ams.client_id, paid["paymentId"], "REFUND_RESULT")
+    assert refunded.body["refundId"] == refund["refundId"]
+    [captured] = _notes(gateway, ams.client_id, authorized["paymentId"], "CAPTURE_RESULT")
+    assert captured.body["captureId"] == capture["captureId"]
+
+
 # ------------------------------------------------------------------------ captures
 
 

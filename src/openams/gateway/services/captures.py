@@ -156,18 +156,21 @@ class CaptureService:
         now = self.clock()
         with self.uow() as uow:  # a cheap read first: no writer lock when nothing is due
             due = uow.captures.due(now, limit)
-        settled = 0
-        for client_id, capture_id in due:
-            with self.uow(write=True) as uow:
-                found = uow.captures.get(client_id, capture_id)
-                if found is None:
-                    continue
-                payment, capture = self._locked(uow, found)
-                if _due(capture, now):  # nobody ended it meanwhile
-                    self.payments.settlement.finish_capture(uow, payment, capture, now)
-                    uow.commit()
-                    settled += 1
-        return settled
+        return sum(self.settle_if_due(client_id, capture_id, now) for client_id, capture_id in due)
+
+    def settle_if_due(self, client_id: str, capture_id: str, now: int) -> bool:
+        """End the capture (SUCCESS), in its own transaction, if its settle time has
+        passed and nobody ended it meanwhile; True when this call ended it."""
+        with self.uow(write=True) as uow:
+            found = uow.captures.get(client_id, capture_id)
+            if found is None:
+                return False
+            payment, capture = self._locked(uow, found)
+            if not _due(capture, now):
+                return False
+            self.payments.settlement.finish_capture(uow, payment, capture, now)
+            uow.commit()
+            return True
 
     @staticmethod
     def _locked(uow: UnitOfWork, found: Capture) -> tuple[Payment, Capture]:

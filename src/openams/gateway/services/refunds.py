@@ -336,18 +336,18 @@ class RefundService:
         now = self.clock()
         with self.uow() as uow:  # a cheap read first: no writer lock when nothing is due
             due = uow.refunds.due(now, limit)
-        settled = 0
-        for client_id, refund_id in due:
-            with self.uow(write=True) as uow:
-                locked = self._locked(uow, client_id, refund_id)
-                if locked is None:
-                    continue
-                payment, refund = locked
-                if self._due(refund, now):  # nobody ended it meanwhile
-                    self._settle_by_itself(uow, payment, refund, now)
-                    uow.commit()
-                    settled += 1
-        return settled
+        return sum(self.settle_if_due(client_id, refund_id, now) for client_id, refund_id in due)
+
+    def settle_if_due(self, client_id: str, refund_id: str, now: int) -> bool:
+        """End the refund, in its own transaction, if its settle time has passed and
+        nobody ended it meanwhile; True when this call ended it."""
+        with self.uow(write=True) as uow:
+            locked = self._locked(uow, client_id, refund_id)
+            if locked is None or not self._due(locked[1], now):
+                return False
+            self._settle_by_itself(uow, *locked, now)
+            uow.commit()
+            return True
 
     # -------------------------------------------------------- inquiryRefund
 

@@ -151,13 +151,29 @@ def build_operations(
             CompleteCaptureRequest, complete_capture, sandbox_only=True
         )
 
+    def inquiry_payment(
+        merchant: Merchant, request: models.InquiryPaymentRequest
+    ) -> dict[str, Any]:
+        """inquiryPayment; a refund or capture in process whose settle time has passed
+        ends first, so the answer agrees with inquiryRefund and the resends."""
+        body = payments.inquiry(merchant, request)
+        settle = {"REFUND": refunds, "CAPTURE": captures}
+        now = payments.clock()
+        ended = [
+            service.settle_if_due(merchant.client_id, row["transactionId"], now)
+            for row in body.get("transactions", ())
+            if row["transactionStatus"] == "PROCESSING"
+            and (service := settle.get(row["transactionType"])) is not None
+        ]
+        return payments.inquiry(merchant, request) if any(ended) else body
+
     return {
         **after_payment,
         "testHelpers/advanceClock": Operation(AdvanceClockRequest, advance_clock, True),
         "testHelpers/resendNotification": Operation(PaymentReference, resend, True),
         "testHelpers/notificationChaos": Operation(NotificationChaosRequest, chaos, True),
         "payments/pay": Operation(models.PayRequest, payments.pay),
-        "payments/inquiryPayment": Operation(models.InquiryPaymentRequest, payments.inquiry),
+        "payments/inquiryPayment": Operation(models.InquiryPaymentRequest, inquiry_payment),
         "payments/cancel": Operation(models.CancelRequest, payments.cancel),
         "payments/consult": Operation(models.ConsultRequest, do_consult),
         "payments/createPaymentSession": Operation(
