@@ -7,8 +7,8 @@ After every step, for every payment of the run, the database must show:
   terminal state (FAIL, CANCELLED) never left;
 - refunded <= captured <= authorized (and never more than one capture);
 - exactly the notifications the transitions cause, counted per kind: one
-  PAYMENT_RESULT when the buyer's part ends (paid, authorized, declined, failed,
-  expired), one CAPTURE_RESULT per capture, one REFUND_RESULT per refund, and none for
+  PAYMENT_PENDING when a payment goes PENDING, one PAYMENT_RESULT when the buyer's part
+  ends (paid, authorized, declined, failed, expired, a PENDING payment settled), one CAPTURE_RESULT per capture, one REFUND_RESULT per refund, and none for
   cancel, void or a lapsed authorization.
 """
 
@@ -31,6 +31,7 @@ from hypothesis.stateful import (
 )
 
 from openams.gateway.app import Gateway
+from openams.gateway.domain.async_outcomes import settle_delay_ms
 from openams.gateway.domain.errors import DomainError
 from openams.gateway.domain.merchant import Merchant
 from openams.gateway.domain.transitions import TERMINAL_STATES, TRANSITIONS, PaymentStatus
@@ -54,8 +55,9 @@ from tests.gateway.integration.payloads import new_id, pay_body
 
 DAY = 24 * 3600
 AMOUNT = 1000
-P, A, S, F, C = (
+P, W, A, S, F, C = (
     PaymentStatus.PROCESSING,
+    PaymentStatus.PENDING,
     PaymentStatus.AUTHORIZED,
     PaymentStatus.SUCCESS,
     PaymentStatus.FAIL,
@@ -166,7 +168,10 @@ class PaymentMachine(RuleBasedStateMachine):
     def _moved(self, model: Model, status: PaymentStatus, now: int) -> None:
         """The model's own bookkeeping of a transition and the notifications it causes."""
         before = model.status
-        if before is P and status in (S, A, F):
+        if status is W:
+            model.notes["PAYMENT_PENDING"] += 1
+            model.expires_at = now + settle_delay_ms()  # it succeeds by itself then
+        if before in (P, W) and status in (S, A, F):
             model.notes["PAYMENT_RESULT"] += 1
             if status in (S, A):
                 model.paid_at = now
@@ -216,7 +221,7 @@ class PaymentMachine(RuleBasedStateMachine):
         self._moved(model, expected[0], now)
         return payment_id
 
-    @rule(payment_id=payments, outcome=st.sampled_from(["SUCCESS", "FAIL"]))
+    @rule(payment_id=payments, outcome=st.sampled_from(["SUCCESS", "FAIL", "PENDING"]))
     def complete(self, payment_id: str, outcome: str) -> None:
         model = self.models[payment_id]
         now = self.now()
@@ -225,11 +230,18 @@ class PaymentMachine(RuleBasedStateMachine):
                 self.merchant, payment_id=payment_id, outcome=outcome
             )
         )
+        if model.status is W and now >= model.expires_at:  # due: it succeeds first
+            self._moved(model, self._paid_status(model), now)
         if model.status is P and now >= model.expires_at:
             assert code == "ORDER_IS_CLOSED"
             model.fail_code = "ORDER_IS_CLOSED"
             self._moved(model, F, now)
-        elif model.status is P:
+        elif model.status is P and outcome == "PENDING":
+            assert code == "SUCCESS", code
+            self._moved(model, W, now)
+        elif model.status is W and outcome == "PENDING":
+            assert code == "SUCCESS", code  # already pending: nothing changes
+        elif model.status in (P, W):
             assert code == "SUCCESS"
             if outcome == "FAIL":
                 model.fail_code = "PROCESS_FAIL"
@@ -334,7 +346,7 @@ class PaymentMachine(RuleBasedStateMachine):
             assert code == "ORDER_STATUS_INVALID", code  # captured: refund instead
         elif model.status is S and model.refunded:
             assert code in ("ORDER_STATUS_INVALID", "CANCEL_WINDOW_EXCEED"), code
-        elif model.status is P:
+        elif model.status in (P, W):
             assert code == "SUCCESS", code
             model.status = C
         else:  # a paid wallet payment, inside or outside its window
@@ -352,6 +364,8 @@ class PaymentMachine(RuleBasedStateMachine):
         now = self.now()
         self.gateway.payments.expire_due(10_000)
         for model in self.models.values():
+            if model.status is W and now >= model.expires_at:
+                self._moved(model, self._paid_status(model), now)
             if model.status is P and now >= model.expires_at:
                 model.fail_code = "ORDER_IS_CLOSED"
                 self._moved(model, F, now)
