@@ -115,3 +115,22 @@ def test_async_helpers_end_a_refund_as_fail_and_a_capture(
     assert again["captureStatus"] == "SUCCESS"
     with pytest.raises(ValueError, match="capture_request_id or capture_id"):
         complete_capture(openams_client)
+
+
+def test_complete_payment_pending_then_success_through_the_sdk(
+    openams_client: Client, openams_notifications: NotificationInbox
+) -> None:
+    body = pay_body()
+    paid = openams_client.pay(body)
+    pending = complete_payment(openams_client, body["paymentRequestId"], outcome="PENDING")
+    assert pending["paymentStatus"] == "PENDING"
+    assert openams_client.inquiry_payment({"paymentId": paid.payment_id}).payment_status == (
+        "PENDING"
+    )
+    [note] = openams_notifications.wait_for(notify_type="PAYMENT_PENDING")
+    assert note.notify_type == "PAYMENT_PENDING" and note.result.result_status == "S"
+    complete_payment(openams_client, payment_id=paid.payment_id)
+    [final] = openams_notifications.wait_for(notify_type="PAYMENT_RESULT")
+    assert final.result.result_status == "S"
+    with pytest.raises(ValueError, match="payment_request_id or payment_id"):
+        complete_payment(openams_client)

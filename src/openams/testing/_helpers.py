@@ -13,26 +13,8 @@ COMPLETE_REFUND_PATH = "/ams/api/v1/testHelpers/completeRefund"
 COMPLETE_CAPTURE_PATH = "/ams/api/v1/testHelpers/completeCapture"
 
 Outcome = Literal["SUCCESS", "FAIL"]
-
-
-def _complete_body(
-    payment_request_id: str | None,
-    payment_id: str | None,
-    outcome: Outcome,
-    result_code: str | None,
-    result_message: str | None,
-) -> dict[str, Any]:
-    if not payment_request_id and not payment_id:
-        raise ValueError("complete_payment needs payment_request_id or payment_id")
-    body: dict[str, Any] = {"outcome": outcome}
-    optional = {
-        "paymentRequestId": payment_request_id,
-        "paymentId": payment_id,
-        "resultCode": result_code,
-        "resultMessage": result_message,
-    }
-    body.update({name: value for name, value in optional.items() if value is not None})
-    return body
+#: a payment may also go PENDING first: the buyer paid, the final result follows
+PaymentOutcome = Literal["SUCCESS", "FAIL", "PENDING"]
 
 
 def _checked(
@@ -49,11 +31,12 @@ def _settle_body(
     kind: str,
     request_id: str | None,
     transaction_id: str | None,
-    outcome: Outcome,
+    outcome: PaymentOutcome,
     result_code: str | None,
     result_message: str | None,
 ) -> dict[str, Any]:
-    """The body of completeRefund (``kind`` "refund") or completeCapture ("capture")."""
+    """The body of completePayment (``kind`` "payment"), completeRefund ("refund") or
+    completeCapture ("capture")."""
     if not request_id and not transaction_id:
         raise ValueError(f"complete_{kind} needs {kind}_request_id or {kind}_id")
     body: dict[str, Any] = {"outcome": outcome}
@@ -72,18 +55,21 @@ def complete_payment(
     payment_request_id: str | None = None,
     *,
     payment_id: str | None = None,
-    outcome: Outcome = "SUCCESS",
+    outcome: PaymentOutcome = "SUCCESS",
     result_code: str | None = None,
     result_message: str | None = None,
 ) -> dict[str, Any]:
     """Settle a sandbox payment as if the buyer had paid (``SUCCESS``) or failed (``FAIL``,
-    with an optional F ``result_code`` such as ``USER_BALANCE_NOT_ENOUGH``).
+    with an optional F ``result_code`` such as ``USER_BALANCE_NOT_ENOUGH``), or move it
+    to ``PENDING`` (paid, final result to follow: a ``PAYMENT_PENDING`` notification).
 
     Calls ``testHelpers/completePayment`` with ``client`` (a ``SANDBOX_`` client id); the
     gateway writes the ``PAYMENT_RESULT`` notification in the same transaction. Returns
     the verified answer; raises ``openams.sdk.ApiError`` when the gateway refuses.
     """
-    body = _complete_body(payment_request_id, payment_id, outcome, result_code, result_message)
+    body = _settle_body(
+        "payment", payment_request_id, payment_id, outcome, result_code, result_message
+    )
     return _checked(client.request(COMPLETE_PAYMENT_PATH, body), client.sandbox)
 
 
@@ -92,12 +78,14 @@ async def complete_payment_async(
     payment_request_id: str | None = None,
     *,
     payment_id: str | None = None,
-    outcome: Outcome = "SUCCESS",
+    outcome: PaymentOutcome = "SUCCESS",
     result_code: str | None = None,
     result_message: str | None = None,
 ) -> dict[str, Any]:
     """:func:`complete_payment` for an :class:`openams.sdk.AsyncClient`."""
-    body = _complete_body(payment_request_id, payment_id, outcome, result_code, result_message)
+    body = _settle_body(
+        "payment", payment_request_id, payment_id, outcome, result_code, result_message
+    )
     return _checked(await client.request(COMPLETE_PAYMENT_PATH, body), client.sandbox)
 
 
