@@ -5,11 +5,15 @@ After every step, for every payment of the run, the database must show:
 
 - the status the model predicts, reached only through the transition table, and a
   terminal state (FAIL, CANCELLED) never left;
-- refunded <= captured <= authorized (and never more than one capture);
+- refunded <= captured <= authorized (and never more than one capture), where refunds in
+  process count as refunded and failed ones do not;
 - exactly the notifications the transitions cause, counted per kind: one
   PAYMENT_PENDING when a payment goes PENDING, one PAYMENT_RESULT when the buyer's part
-  ends (paid, authorized, declined, failed, expired, a PENDING payment settled), one CAPTURE_RESULT per capture, one REFUND_RESULT per refund, and none for
-  cancel, void or a lapsed authorization.
+  ends (paid, authorized, declined, failed, expired, a PENDING payment settled), one
+  CAPTURE_RESULT per capture, one REFUND_RESULT per refund when it ends (at once, or
+  when an asynchronous one is completed or settles by itself), and none for cancel,
+  void or a lapsed authorization;
+- each refund in the state the model expects (SUCCESS, PROCESSING, FAIL).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
@@ -121,6 +126,10 @@ class Model:
     auth_lapsed: bool = False
     fail_code: str | None = None
     refunded: int = 0
+    #: refundId -> SUCCESS, PROCESSING (an asynchronous refund) or FAIL
+    refund_states: dict[str, str] = field(default_factory=dict)
+    #: refundId of a refund in process -> (value, when it settles by itself)
+    in_process: dict[str, tuple[int, int]] = field(default_factory=dict)
     captures: int = 0
     refunds: dict[str, tuple[int, str]] = field(default_factory=dict)  # request id -> (value, id)
     capture_ids: dict[str, str] = field(default_factory=dict)  # request id -> captureId
@@ -288,8 +297,9 @@ class PaymentMachine(RuleBasedStateMachine):
         payment_id=payments,
         value=st.sampled_from([1, 400, 600, 999, 1000, 1001]),
         repeat=st.sampled_from(["new", "same", "changed"]),
+        asynchronous=st.booleans(),
     )
-    def refund(self, payment_id: str, value: int, repeat: str) -> None:
+    def refund(self, payment_id: str, value: int, repeat: str, asynchronous: bool) -> None:
         model = self.models[payment_id]
         now = self.now()
         previous = next(iter(model.refunds.items()), None)
@@ -303,12 +313,20 @@ class PaymentMachine(RuleBasedStateMachine):
                 "refundRequestId": request_id,
                 "paymentId": payment_id,
                 "refundAmount": {"currency": model.currency, "value": str(value)},
+                "isAsyncRefund": asynchronous,
             }
         )
         code, reply = _code(lambda: self.gateway.refunds.refund(self.merchant, request))
         if refund_id:
-            if repeat == "same":
-                assert code == "SUCCESS" and reply["refundId"] == refund_id
+            if repeat == "same":  # the stored answer, whatever the refund's state
+                expected = {
+                    "SUCCESS": "SUCCESS",
+                    "PROCESSING": "REFUND_IN_PROCESS",
+                    "FAIL": "PROCESS_FAIL",
+                }[model.refund_states[refund_id]]
+                assert code == expected, (code, expected)
+                if expected != "PROCESS_FAIL":
+                    assert reply["refundId"] == refund_id
             else:
                 assert code == "REPEAT_REQ_INCONSISTENT", code
             return
@@ -320,11 +338,39 @@ class PaymentMachine(RuleBasedStateMachine):
             assert code == "REFUND_WINDOW_EXCEED", code
         elif model.refunded + value > AMOUNT:
             assert code == "REFUND_AMOUNT_EXCEED", code
+        elif asynchronous:
+            assert code == "REFUND_IN_PROCESS", (code, model.refunded, value)
+            model.refunded += value  # counts against the refundable amount at once
+            model.refunds[request_id] = (value, reply["refundId"])
+            model.refund_states[reply["refundId"]] = "PROCESSING"
+            model.in_process[reply["refundId"]] = (value, now + settle_delay_ms())
         else:
             assert code == "SUCCESS", (code, model.refunded, value)
             model.refunded += value
             model.refunds[request_id] = (value, reply["refundId"])
+            model.refund_states[reply["refundId"]] = "SUCCESS"
             model.notes["REFUND_RESULT"] += 1
+
+    def _refund_ended(self, model: Model, refund_id: str, outcome: str) -> None:
+        value, _settles_at = model.in_process.pop(refund_id)
+        model.refund_states[refund_id] = outcome
+        model.notes["REFUND_RESULT"] += 1
+        if outcome == "FAIL":
+            model.refunded -= value  # a failed refund gives its amount back
+
+    @precondition(lambda self: any(model.in_process for model in self.models.values()))
+    @rule(outcome=st.sampled_from(["SUCCESS", "FAIL"]), newest=st.booleans())
+    def complete_refund(self, outcome: str, newest: bool) -> None:
+        """End a refund in process (of any payment of the run) by the sandbox helper."""
+        waiting = [(m, r) for m in self.models.values() for r in m.in_process]
+        model, refund_id = waiting[-1] if newest else waiting[0]
+        code, _reply = _code(
+            lambda: self.gateway.refunds.complete(
+                self.merchant, refund_id=refund_id, refund_request_id=None, outcome=outcome
+            )
+        )
+        assert code == "SUCCESS", code
+        self._refund_ended(model, refund_id, outcome)
 
     @rule(payment_id=payments)
     def cancel(self, payment_id: str) -> None:
@@ -363,7 +409,11 @@ class PaymentMachine(RuleBasedStateMachine):
         self.clock.advance(seconds)
         now = self.now()
         self.gateway.payments.expire_due(10_000)
+        self.gateway.refunds.settle_due(10_000)
         for model in self.models.values():
+            for refund_id, (_value, settles_at) in list(model.in_process.items()):
+                if now >= settles_at:
+                    self._refund_ended(model, refund_id, "SUCCESS")
             if model.status is W and now >= model.expires_at:
                 self._moved(model, self._paid_status(model), now)
             if model.status is P and now >= model.expires_at:
@@ -401,10 +451,14 @@ class PaymentMachine(RuleBasedStateMachine):
                     captured = sum(c.amount.value for c in captures)
                 else:
                     captured = authorized
-                refunded = sum(r.amount.value for r in refunds)
+                refunded = sum(r.amount.value for r in refunds if r.status.value != "FAIL")
+                states = {r.refund_id: r.status.value for r in refunds}
+                assert states == model.refund_states, (states, model.refund_states)
                 assert refunded <= captured <= authorized, (refunded, captured, authorized)
                 assert len(captures) == model.captures <= 1
                 assert refunded == model.refunded
+                # what the gateway itself counts before the next refund
+                assert uow.refunds.total_refunded(client_id, payment_id) == model.refunded
 
                 notes = Counter(
                     n.notify_type.value for n in uow.outbox.for_payment(client_id, payment_id)
@@ -430,7 +484,7 @@ def test_payment_lifecycle_state_machine(
     run_state_machine_as_test(
         PaymentMachine,
         settings=settings(
-            max_examples=60,
+            max_examples=120,
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
