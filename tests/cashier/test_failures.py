@@ -86,6 +86,8 @@ def fill_card(page: Page, number: str) -> None:
     ("number", "value", "otp", "code"),
     [
         ("4000 0000 0000 0002", "1000", None, "PROCESS_FAIL"),
+        ("4000 0000 0000 0119", "1000", None, "DO_NOT_HONOR"),
+        ("4000 0000 0000 0150", "1000", None, "INVALID_EXPIRATION_DATE"),
         ("4000 0000 0000 9995", "1000", None, "USER_BALANCE_NOT_ENOUGH"),
         ("4100 0000 0000 0019", "1000", None, "RISK_REJECT"),
         ("4111 1111 1111 1111", "11", None, "RISK_REJECT"),

@@ -90,10 +90,28 @@ def _card(number: str) -> str:
 
 
 def _complete(code: str) -> str:
-    return (
-        f"`testHelpers/completePayment` with `outcome` FAIL and `resultCode` `{code}` "
-        "(a wallet buyer's result)"
-    )
+    return f"`testHelpers/completePayment` with `outcome` FAIL and `resultCode` `{code}`"
+
+
+#: The issuer's answer a declining test card plays (docs/cards.md).
+_DECLINING_CARDS = {
+    "PROCESS_FAIL": "4000000000000002",
+    "DO_NOT_HONOR": "4000000000000119",
+    "INVALID_AMOUNT": "4000000000000127",
+    "CARD_NOT_SUPPORTED": "4000000000000135",
+    "INVALID_CARD_NUMBER": "4000000000000143",
+    "INVALID_EXPIRATION_DATE": "4000000000000150",
+}
+
+
+def _payment_result(code: str) -> str:
+    special = _SPECIAL_PAYMENT_RESULTS.get(code)
+    if special is not None:
+        return special
+    card = _DECLINING_CARDS.get(code)
+    if card is not None:
+        return f"test card `{card}` (hosted card page or server-to-server), or {_complete(code)}"
+    return _complete(code)
 
 
 _SPECIAL_PAYMENT_RESULTS = {
@@ -148,14 +166,14 @@ TRIGGERS: tuple[Trigger, ...] = (
     ),
     Trigger(PAY, "PAYMENT_AMOUNT_EXCEED_LIMIT", "an amount above the method's maximum"),
     Trigger(PAY, "BUSINESS_NOT_SUPPORT", "`productCode` AGREEMENT_PAYMENT"),
-    Trigger(PAY, "PROCESS_FAIL", _card("4000000000000002")),
+    Trigger(PAY, "PROCESS_FAIL", _card(_DECLINING_CARDS["PROCESS_FAIL"])),
     Trigger(PAY, "USER_BALANCE_NOT_ENOUGH", _card("4000000000009995")),
     Trigger(PAY, "RISK_REJECT", _card("4100000000000019")),
-    Trigger(PAY, "DO_NOT_HONOR", _card("4000000000000119")),
-    Trigger(PAY, "INVALID_AMOUNT", _card("4000000000000127")),
-    Trigger(PAY, "CARD_NOT_SUPPORTED", _card("4000000000000135")),
-    Trigger(PAY, "INVALID_CARD_NUMBER", _card("4000000000000143")),
-    Trigger(PAY, "INVALID_EXPIRATION_DATE", _card("4000000000000150")),
+    Trigger(PAY, "DO_NOT_HONOR", _card(_DECLINING_CARDS["DO_NOT_HONOR"])),
+    Trigger(PAY, "INVALID_AMOUNT", _card(_DECLINING_CARDS["INVALID_AMOUNT"])),
+    Trigger(PAY, "CARD_NOT_SUPPORTED", _card(_DECLINING_CARDS["CARD_NOT_SUPPORTED"])),
+    Trigger(PAY, "INVALID_CARD_NUMBER", _card(_DECLINING_CARDS["INVALID_CARD_NUMBER"])),
+    Trigger(PAY, "INVALID_EXPIRATION_DATE", _card(_DECLINING_CARDS["INVALID_EXPIRATION_DATE"])),
     # ------------------------------------------------------- inquiryPayment / notifyPayment
     Trigger(INQUIRY_PAYMENT, "SUCCESS", "any payment the caller owns"),
     Trigger(INQUIRY_PAYMENT, "ORDER_NOT_EXIST", "an unknown (or another merchant's) payment"),
@@ -167,10 +185,7 @@ TRIGGERS: tuple[Trigger, ...] = (
         f"`sandbox_pending` (PAYMENT_PENDING is sent; SUCCESS follows "
         f"{_SETTLE_S} s later, or by the helper)",
     ),
-    *(
-        Trigger(INQUIRY_PAYMENT, code, _SPECIAL_PAYMENT_RESULTS.get(code, _complete(code)))
-        for code in PAYMENT_FAILURE_CODES
-    ),
+    *(Trigger(INQUIRY_PAYMENT, code, _payment_result(code)) for code in PAYMENT_FAILURE_CODES),
     # ---------------------------------------------------------------------- cancel
     Trigger(CANCEL, "SUCCESS", "a processing payment, or a paid one inside its window"),
     Trigger(CANCEL, "ORDER_NOT_EXIST", "an unknown (or another merchant's) payment"),
