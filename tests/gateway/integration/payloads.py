@@ -39,3 +39,19 @@ def pay_body(
     }
     body.update(extra)
     return body
+
+
+def session_body(**extra: Any) -> dict[str, Any]:
+    """A createPaymentSession body (USD 42.00, no payment method chosen) with fresh ids."""
+    return {
+        "productCode": "CASHIER_PAYMENT",
+        "paymentRequestId": new_id(),
+        "order": {
+            "referenceOrderId": new_id("O"),
+            "orderDescription": "shoes",
+            "orderAmount": {"currency": "USD", "value": "4200"},
+        },
+        "paymentAmount": {"currency": "USD", "value": "4200"},
+        "paymentRedirectUrl": "https://merchant.example/result",
+        **extra,
+    }

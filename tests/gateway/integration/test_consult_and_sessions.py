@@ -7,7 +7,7 @@ import json
 import httpx
 
 from tests.ams_client import AmsClient
-from tests.gateway.integration.payloads import new_id, pay_body
+from tests.gateway.integration.payloads import new_id, pay_body, session_body
 
 
 def consult_body(
@@ -143,18 +143,7 @@ def test_alipaycn_rules_on_pay(ams: AmsClient) -> None:
 
 
 def test_create_payment_session_is_idempotent(ams: AmsClient) -> None:
-    body = {
-        "productCode": "CASHIER_PAYMENT",
-        "paymentRequestId": new_id(),
-        "order": {
-            "referenceOrderId": new_id("O"),
-            "orderDescription": "shoes",
-            "orderAmount": {"currency": "USD", "value": "4200"},
-        },
-        "paymentAmount": {"currency": "USD", "value": "4200"},
-        "paymentRedirectUrl": "https://merchant.example/result",
-        "settlementStrategy": {"settlementCurrency": "USD"},
-    }
+    body = session_body(settlementStrategy={"settlementCurrency": "USD"})
     first = ams.call("payments/createPaymentSession", body)
     assert first.code == "SUCCESS", first.result
     assert first.body["paymentSessionData"]

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from tests.ams_client import AmsClient
 from tests.conftest import ShiftableClock
 from tests.gateway.integration.card_payloads import card_meta, card_pay_body
-from tests.gateway.integration.payloads import new_id, pay_body
+from tests.gateway.integration.payloads import new_id, pay_body, session_body
 
 
 def in_minutes(clock: ShiftableClock, minutes: float) -> str:
@@ -89,25 +89,10 @@ def test_a_card_sale_resent_after_the_card_expired_is_still_paid(
     assert again.body["paymentId"] == first.body["paymentId"]
 
 
-def session_body(expiry: str) -> dict[str, Any]:
-    return {
-        "productCode": "CASHIER_PAYMENT",
-        "paymentRequestId": new_id(),
-        "order": {
-            "referenceOrderId": new_id("O"),
-            "orderDescription": "shoes",
-            "orderAmount": {"currency": "USD", "value": "4200"},
-        },
-        "paymentAmount": {"currency": "USD", "value": "4200"},
-        "paymentRedirectUrl": "https://merchant.example/result",
-        "paymentSessionExpiryTime": expiry,
-    }
-
-
 def test_a_session_resent_after_its_expiry_time_is_order_is_closed(
     ams: AmsClient, clock: ShiftableClock
 ) -> None:
-    body = session_body(in_minutes(clock, 30))
+    body = session_body(paymentSessionExpiryTime=in_minutes(clock, 30))
     first = ams.call("payments/createPaymentSession", body)
     assert first.code == "SUCCESS", first.result
     clock.advance(20 * 60)

@@ -35,7 +35,7 @@ from openams.protocol.keys import KeyPair, generate_key_pair
 from tests.ams_client import AmsClient, AmsReply
 from tests.conftest import ShiftableClock
 from tests.gateway.integration.card_payloads import card_meta, card_pay_body
-from tests.gateway.integration.payloads import new_id, pay_body
+from tests.gateway.integration.payloads import new_id, pay_body, session_body
 from tests.live_server import live_server
 
 REPO = Path(__file__).resolve().parents[3]
@@ -589,21 +589,6 @@ def _consult(w: World) -> str:
 
 
 # -------------------------------------------------------------- createPaymentSession
-
-
-def session_body(**extra: Any) -> dict[str, Any]:
-    return {
-        "productCode": "CASHIER_PAYMENT",
-        "paymentRequestId": new_id(),
-        "order": {
-            "referenceOrderId": new_id("O"),
-            "orderDescription": "shoes",
-            "orderAmount": {"currency": "USD", "value": "4200"},
-        },
-        "paymentAmount": {"currency": "USD", "value": "4200"},
-        "paymentRedirectUrl": "https://merchant.example/result",
-        **extra,
-    }
 
 
 def _session(w: World, body: dict[str, Any]) -> AmsReply:
