@@ -137,7 +137,7 @@ def build_gateway(settings: Settings, *, clock: Clock = system_clock) -> Gateway
         store=store,
         clock=clock,
         cashier=CashierService(store, catalogue, links, clock, payments, tickets),
-        refunds=RefundService(store, catalogue, clock, notifier),
+        refunds=RefundService(store, catalogue, clock, notifier, payments),
         captures=CaptureService(store, payments, clock),
     )
 

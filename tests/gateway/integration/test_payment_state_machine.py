@@ -122,6 +122,8 @@ class Model:
     status: PaymentStatus
     expires_at: int
     paid_at: int | None = None
+    #: when a PENDING payment succeeds by itself
+    settle_at: int | None = None
     auth_expires_at: int | None = None
     auth_lapsed: bool = False
     fail_code: str | None = None
@@ -179,7 +181,7 @@ class PaymentMachine(RuleBasedStateMachine):
         before = model.status
         if status is W:
             model.notes["PAYMENT_PENDING"] += 1
-            model.expires_at = now + settle_delay_ms()  # it succeeds by itself then
+            model.settle_at = now + settle_delay_ms()  # it succeeds by itself then
         if before in (P, W) and status in (S, A, F):
             model.notes["PAYMENT_RESULT"] += 1
             if status in (S, A):
@@ -239,7 +241,7 @@ class PaymentMachine(RuleBasedStateMachine):
                 self.merchant, payment_id=payment_id, outcome=outcome
             )
         )
-        if model.status is W and now >= model.expires_at:  # due: it succeeds first
+        if model.status is W and now >= (model.settle_at or 0):  # due: it succeeds first
             self._moved(model, self._paid_status(model), now)
         if model.status is P and now >= model.expires_at:
             assert code == "ORDER_IS_CLOSED"
@@ -255,9 +257,7 @@ class PaymentMachine(RuleBasedStateMachine):
             if outcome == "FAIL":
                 model.fail_code = "PROCESS_FAIL"
             self._moved(model, self._paid_status(model) if outcome == "SUCCESS" else F, now)
-        elif model.status.wire == outcome and (
-            outcome == "SUCCESS" or model.fail_code == "PROCESS_FAIL"
-        ):
+        elif model.status.wire == outcome:
             assert code == "SUCCESS", code  # a repeat of the outcome it already has
         else:
             assert code == "ORDER_STATUS_INVALID", (model.status, outcome, code)
@@ -414,7 +414,7 @@ class PaymentMachine(RuleBasedStateMachine):
             for refund_id, (_value, settles_at) in list(model.in_process.items()):
                 if now >= settles_at:
                     self._refund_ended(model, refund_id, "SUCCESS")
-            if model.status is W and now >= model.expires_at:
+            if model.status is W and now >= (model.settle_at or 0):
                 self._moved(model, self._paid_status(model), now)
             if model.status is P and now >= model.expires_at:
                 model.fail_code = "ORDER_IS_CLOSED"
@@ -443,6 +443,8 @@ class PaymentMachine(RuleBasedStateMachine):
                 if not history or history[-1] is not payment.status:
                     history.append(payment.status)
                 assert payment.status is model.status, (model.kind.name, payment.status, model)
+                if payment.status is F:  # failed with the code that failed it, kept since
+                    assert payment.result_code == model.fail_code, (payment.result_code, model)
 
                 captures = uow.captures.for_payment(client_id, payment_id)
                 refunds = uow.refunds.for_payment(client_id, payment_id)

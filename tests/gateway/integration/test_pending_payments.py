@@ -13,7 +13,8 @@ from openams.gateway.app import Gateway
 from openams.gateway.domain.async_outcomes import settle_delay_ms
 from tests.ams_client import AmsClient
 from tests.conftest import ShiftableClock
-from tests.gateway.integration.payloads import pay_body
+from tests.gateway.integration.card_payloads import VISA_3DS, card_meta, card_pay_body
+from tests.gateway.integration.payloads import new_id, pay_body
 
 
 def outbox(gateway: Gateway, client_id: str, payment_id: str) -> list[dict[str, Any]]:
@@ -109,3 +110,66 @@ def test_a_pending_payment_can_be_cancelled(ams: AmsClient) -> None:
     _, payment_id = start_pending(ams)
     assert ams.call("payments/cancel", {"paymentId": payment_id}).code == "SUCCESS"
     assert status(ams, payment_id) == ("CANCELLED", "ORDER_IS_CANCELED")
+
+
+def test_a_resend_of_a_pending_payment_answers_as_the_first_time(ams: AmsClient) -> None:
+    """Going PENDING leaves the payment's own expiry alone: the continuation data an
+    identical resend gets back is the first answer's."""
+    body = pay_body(terminal="WAP", os_type="ANDROID")
+    first = ams.call("payments/pay", body)
+    ams.call(
+        "testHelpers/completePayment",
+        {"paymentRequestId": body["paymentRequestId"], "outcome": "PENDING"},
+    )
+    again = ams.call("payments/pay", body)
+    assert again.body == first.body
+
+
+def test_refund_cancel_and_capture_see_a_due_pending_payment_as_settled(
+    ams: AmsClient, gateway: Gateway, clock: ShiftableClock
+) -> None:
+    """No sweep runs: each call brings the payment up to date first, as a read would."""
+    _, refunded = start_pending(ams)
+    _, cancelled = start_pending(ams)
+    authorization = card_pay_body(card_meta(VISA_3DS), authorization=True, capture_mode="MANUAL")
+    held = ams.call("payments/pay", authorization)
+    assert held.code == "PAYMENT_IN_PROCESS", held.result  # awaiting its 3-D Secure challenge
+    pend = {"paymentId": held.body["paymentId"], "outcome": "PENDING"}
+    assert ams.call("testHelpers/completePayment", pend).code == "SUCCESS"
+    clock.advance(settle_delay_ms() / 1000 + 1)
+
+    refund = ams.call(
+        "payments/refund",
+        {
+            "refundRequestId": new_id("RF"),
+            "paymentId": refunded,
+            "refundAmount": {"currency": "HKD", "value": "100"},
+        },
+    )
+    assert refund.code == "SUCCESS", refund.result
+    cancel = ams.call("payments/cancel", {"paymentId": cancelled})
+    assert cancel.code == "SUCCESS", cancel.result
+    capture = ams.call(
+        "payments/capture",
+        {
+            "captureRequestId": new_id("CP"),
+            "paymentId": held.body["paymentId"],
+            "captureAmount": held.body["paymentAmount"],
+        },
+    )
+    assert capture.code == "SUCCESS", capture.result
+    for payment_id in (refunded, cancelled, held.body["paymentId"]):
+        kinds = [n["notifyType"] for n in outbox(gateway, ams.client_id, payment_id)]
+        assert kinds[:2] == ["PAYMENT_PENDING", "PAYMENT_RESULT"], (payment_id, kinds)
+    assert status(ams, cancelled)[0] == "CANCELLED"  # paid, then reversed by the cancel
+
+
+def test_repeating_a_failure_without_a_code_is_a_no_op(ams: AmsClient) -> None:
+    _, payment_id = start_pending(ams)
+    failed = {"paymentId": payment_id, "outcome": "FAIL", "resultCode": "RISK_REJECT"}
+    assert ams.call("testHelpers/completePayment", failed).code == "SUCCESS"
+    again = ams.call("testHelpers/completePayment", {"paymentId": payment_id, "outcome": "FAIL"})
+    assert again.code == "SUCCESS", again.result
+    assert again.body["paymentResultCode"] == "RISK_REJECT"
+    other = {**failed, "resultCode": "USER_NOT_EXIST"}
+    assert ams.call("testHelpers/completePayment", other).code == "ORDER_STATUS_INVALID"

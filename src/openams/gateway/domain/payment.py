@@ -127,6 +127,8 @@ class Payment:
     #: when an uncaptured authorization lapses (``authExpiryTime``)
     auth_expires_at: int | None = None
     captured_at: int | None = None
+    #: when a PENDING payment succeeds by itself (its final result is due)
+    settle_at: int | None = None
 
     @property
     def is_final(self) -> bool:
@@ -137,15 +139,18 @@ class Payment:
 
     def is_due_to_settle(self, now_ms: int) -> bool:
         """A PENDING payment whose final result is due (it then succeeds)."""
-        return self.status is PaymentStatus.PENDING and now_ms >= self.expires_at
+        return (
+            self.status is PaymentStatus.PENDING
+            and self.settle_at is not None
+            and now_ms >= self.settle_at
+        )
 
-    def pend(self, now_ms: int, settles_at: int) -> None:
-        """The buyer completed the payment; the final result follows at ``settles_at``.
-        A PENDING payment cannot expire, so ``expires_at`` holds that deadline instead:
-        the sweeper, the lazy checks on read and the virtual clock all move it already."""
+    def pend(self, now_ms: int, settle_at: int) -> None:
+        """The buyer completed the payment; the final result follows at ``settle_at``
+        (a PENDING payment no longer expires: ``expires_at`` stays as the merchant set it)."""
         self._ensure_payable(now_ms)
         self.status = apply(self.status, PaymentEvent.PEND)
-        self.expires_at = settles_at
+        self.settle_at = settle_at
         self.result_code, self.result_message = PENDING_RESULT
 
     def succeed(self, now_ms: int) -> None:

@@ -75,6 +75,8 @@ class CaptureService:
                     self.payments.settlement.finish_capture(uow, payment, existing, now)
                     uow.commit()
                 return _replay(existing, request.payment_id, amount)
+            # as a read would: a PENDING authorization whose result is due is authorized
+            self.payments.settle_if_due(uow, payment, now)
             if self.payments.lapse_authorization_if_due(uow, payment, now):
                 uow.commit()
             self._check_capturable(uow, payment)
@@ -135,7 +137,7 @@ class CaptureService:
                 self.payments.settlement.finish_capture(uow, payment, capture, now, failure)
                 uow.commit()
             elif capture.status.value != outcome or (
-                code is not None and capture.result_code != code
+                result_code is not None and capture.result_code != code
             ):
                 ended = capture.status.value + (
                     f" ({capture.result_code})" if capture.result_code else ""

@@ -14,6 +14,7 @@ from openams.gateway.domain.payment import Fingerprint, Payment, new_payment_id,
 from openams.gateway.domain.payment_methods import check_cancellable
 from openams.gateway.domain.ports import PaymentMethodCatalogue, UnitOfWork, UnitOfWorkFactory
 from openams.gateway.domain.result_triggers import PAYMENT_FAILURE_CODES
+from openams.gateway.domain.transactions import Capture
 from openams.gateway.domain.transitions import PaymentStatus
 from openams.gateway.services.cards import CardPayments, scrub_card_data
 from openams.gateway.services.continuation import Links, continuation
@@ -167,7 +168,7 @@ class PaymentService:
                 f"paymentRequestId {payment.payment_request_id} was first used with different "
                 f"{fields}; resend the identical request or use a new paymentRequestId",
             )
-        if self._expire_if_due(uow, payment, now) or self._settle_if_due(uow, payment, now):
+        if self._expire_if_due(uow, payment, now) or self.settle_if_due(uow, payment, now):
             uow.commit()  # the closing and its notification stand, whatever is answered
         if payment.status is PaymentStatus.CANCELLED:
             raise DomainError(
@@ -238,12 +239,25 @@ class PaymentService:
         self.notifier.payment_result(uow, payment)
         return True
 
-    def _settle_if_due(self, uow: UnitOfWork, payment: Payment, now: int) -> bool:
-        """A PENDING payment whose final result is due succeeds (PAYMENT_RESULT S)."""
+    def settle_if_due(self, uow: UnitOfWork, payment: Payment, now: int) -> bool:
+        """A PENDING payment whose final result is due succeeds (PAYMENT_RESULT S), in
+        the caller's unit of work (which holds the payment's lock); True if it did."""
         if not payment.is_due_to_settle(now):
             return False
-        self.settlement.succeed(uow, payment, now)
+        self._succeed(uow, payment, now)
         return True
+
+    def _succeed(
+        self, uow: UnitOfWork, payment: Payment, now: int, *, challenged: bool = True
+    ) -> Capture | None:
+        """The buyer's payment succeeds: a server-to-server card awaiting its 3-D Secure
+        challenge passed it (``challenged``; not for a card the hosted page just gave), a
+        card saved on the hosted page is vaulted, the sale (or authorization, and its
+        automatic capture) is settled with its notifications."""
+        if challenged:
+            self.cards.complete_challenge(payment)
+        self.cards.save_hosted_card(uow, payment, now)
+        return self.settlement.succeed(uow, payment, now)
 
     def expire_due(self, limit: int) -> int:
         """Close up to ``limit`` payments whose expiry passed, and settle the PENDING ones
@@ -256,7 +270,7 @@ class PaymentService:
                 return 0
         with self.uow(write=True) as uow:
             for payment in uow.payments.due_payments(now, limit):
-                if self._expire_if_due(uow, payment, now) or self._settle_if_due(uow, payment, now):
+                if self._expire_if_due(uow, payment, now) or self.settle_if_due(uow, payment, now):
                     expired += 1
             uow.commit()
         return expired
@@ -285,7 +299,7 @@ class PaymentService:
                     uow, merchant.client_id, payment.payment_id, None, for_update=True
                 )
                 self._expire_if_due(uow, payment, now)
-                self._settle_if_due(uow, payment, now)
+                self.settle_if_due(uow, payment, now)
                 self.lapse_authorization_if_due(uow, payment, now)
                 uow.commit()
         with self.uow() as uow:
@@ -306,6 +320,8 @@ class PaymentService:
                 request.payment_request_id,
                 for_update=True,
             )
+            # as a read would: a PENDING payment whose result is due has succeeded
+            self.settle_if_due(uow, payment, now)
             if self.lapse_authorization_if_due(uow, payment, now):
                 uow.commit()
             if payment.result_code == "AUTH_EXPIRED":
@@ -399,38 +415,32 @@ class PaymentService:
             if self._expire_if_due(uow, payment, now):
                 uow.commit()
                 raise DomainError("ORDER_IS_CLOSED", "the payment expired before it was paid")
-            if self._settle_if_due(uow, payment, now):
+            if self.settle_if_due(uow, payment, now):
                 uow.commit()  # it settled by itself: the outcome below is checked against it
             if payment.status.wire == outcome and (
-                outcome != Outcome.FAIL or payment.result_code == code
-            ):
+                outcome != Outcome.FAIL or result_code is None or payment.result_code == code
+            ):  # the outcome it already has: nothing to do
                 return inquiry_body(payment)
-            if outcome == Outcome.PENDING:
-                if payment.status is not PaymentStatus.PROCESSING:
-                    raise DomainError(
-                        "ORDER_STATUS_INVALID",
-                        f"cannot make the payment pending: payment status is "
-                        f"{payment.status.value}",
-                    )
-                payment.pend(now, now + async_outcomes.settle_delay_ms())
-                uow.payments.save(payment)
-                self.notifier.payment_result(uow, payment)
-                uow.commit()
-                return inquiry_body(payment)
-            if payment.status not in (PaymentStatus.PROCESSING, PaymentStatus.PENDING):
+            allowed = (PaymentStatus.PROCESSING,)
+            if outcome != Outcome.PENDING:
+                allowed += (PaymentStatus.PENDING,)
+            if payment.status not in allowed:
                 raise DomainError(
                     "ORDER_STATUS_INVALID",
-                    f"cannot complete: payment status is {payment.status.value}",
+                    f"cannot complete as {outcome}: payment status is {payment.status.value}",
                 )
             if card is not None:
                 payment.card = card
-            else:  # a server-to-server card payment awaiting its 3-D Secure challenge
-                self.cards.complete_challenge(payment)
             capture = None
-            if outcome == Outcome.SUCCESS:
-                self.cards.save_hosted_card(uow, payment, now)
-                capture = self.settlement.succeed(uow, payment, now)
+            if outcome == Outcome.PENDING:
+                payment.pend(now, now + async_outcomes.settle_delay_ms())
+                uow.payments.save(payment)
+                self.notifier.payment_result(uow, payment)
+            elif outcome == Outcome.SUCCESS:
+                capture = self._succeed(uow, payment, now, challenged=card is None)
             else:
+                if card is None:  # a server-to-server card payment ending after its challenge
+                    self.cards.complete_challenge(payment)
                 message = result_message or lookup(code).message
                 self.settlement.fail(uow, payment, now, code, message)
             uow.commit()

@@ -43,6 +43,7 @@ from openams.gateway.domain.transactions import (
 from openams.gateway.domain.transitions import PaymentStatus
 from openams.gateway.services.notifications import Notifier
 from openams.gateway.services.pay_rules import blank, parse_money
+from openams.gateway.services.payments import PaymentService
 from openams.gateway.services.presenters import refund_body
 from openams.gateway.services.settlement import settle_follow_up
 from openams.protocol.models import InquiryRefundRequest, RefundRequest
@@ -98,6 +99,8 @@ class RefundService:
     catalogue: PaymentMethodCatalogue
     clock: Clock
     notifier: Notifier
+    #: brings a payment up to date (a PENDING one whose result is due succeeds) first
+    payments: PaymentService
 
     # --------------------------------------------------------------- refund
 
@@ -136,6 +139,8 @@ class RefundService:
                     self._settle_by_itself(uow, payment, existing, now)
                     uow.commit()
                 return _replay(uow, existing, request.payment_id, amount)
+            # as a read would: a PENDING payment whose result is due has succeeded
+            self.payments.settle_if_due(uow, payment, now)
             self._check(uow, payment, amount, now)
             if not is_async and async_outcomes.refund_balance_short(amount.value):
                 code, message = async_outcomes.BALANCE_SHORT_RESULT
@@ -316,7 +321,7 @@ class RefundService:
                 self._settle(uow, payment, refund, now, failure)
                 uow.commit()
             elif refund.status.value != outcome or (
-                code is not None and refund.result_code != code
+                result_code is not None and refund.result_code != code
             ):
                 ended = refund.status.value + (
                     f" ({refund.result_code})" if refund.result_code else ""

@@ -6,7 +6,18 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Table,
+    and_,
+    bindparam,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from openams.gateway import compact_json
@@ -49,9 +60,16 @@ def _payment_select(columns: tuple[str, ...], for_update: bool) -> Any:
     return stmt.with_for_update() if for_update else stmt
 
 
-#: Payments whose ``expires_at`` is a live deadline: a PROCESSING payment expires then, a
-#: PENDING one settles (the sweeper, the lazy checks and advanceClock treat them alike).
-OPEN_STATUSES = (PaymentStatus.PROCESSING.value, PaymentStatus.PENDING.value)
+_PROCESSING, _PENDING = PaymentStatus.PROCESSING.value, PaymentStatus.PENDING.value
+
+
+def _due(now: int) -> ColumnElement[bool]:
+    """A PROCESSING payment past its expiry, or a PENDING one whose result is due."""
+    return or_(
+        and_(payments.c.status == _PROCESSING, payments.c.expires_at <= now),
+        and_(payments.c.status == _PENDING, payments.c.settle_at <= now),
+    )
+
 
 _MERCHANT = select(merchants).where(merchants.c.client_id == bindparam("client_id"))
 _CHAOS = select(merchants.c.chaos_json).where(merchants.c.client_id == bindparam("client_id"))
@@ -187,6 +205,7 @@ _PAYMENT_COLUMNS = [
     "capture_mode",
     "auth_expires_at",
     "captured_at",
+    "settle_at",
 ]
 
 
@@ -258,37 +277,30 @@ class SqlPaymentRepository:
         return insert_if_absent(self._conn, payments, payment_row(payment))
 
     def due_payments(self, now: int, limit: int) -> list[Payment]:
-        """Processing payments past their expiry, oldest first, locked (PostgreSQL: rows
-        another transaction holds are passed over): one query for a sweep's batch."""
-        stmt = (
-            select(payments)
-            .where(payments.c.status.in_(OPEN_STATUSES), payments.c.expires_at <= now)
-            .order_by(payments.c.expires_at)
-            .limit(limit)
-        )
+        """Processing payments past their expiry and PENDING ones whose result is due,
+        locked (PostgreSQL: rows another transaction holds are passed over): one query
+        for a sweep's batch."""
+        stmt = select(payments).where(_due(now)).limit(limit)
         if self._conn.dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         return [_payment(row) for row in self._conn.execute(stmt)]
 
     def due_for_expiry(self, now: int, limit: int) -> list[str]:
-        rows = self._conn.execute(
-            select(payments.c.payment_id)
-            .where(payments.c.status.in_(OPEN_STATUSES), payments.c.expires_at <= now)
-            .order_by(payments.c.expires_at)
-            .limit(limit)
-        )
+        rows = self._conn.execute(select(payments.c.payment_id).where(_due(now)).limit(limit))
         return [row.payment_id for row in rows]
 
     def shift_expiry(self, client_id: str, ms: int) -> int:
-        result = self._conn.execute(
-            update(payments)
-            .where(
-                payments.c.client_id == client_id,
-                payments.c.status.in_(OPEN_STATUSES),
+        """Bring the merchant's open deadlines ``ms`` closer: PROCESSING payments' expiry
+        and PENDING payments' settle time; returns how many payments moved."""
+        moved = 0
+        for status, column in ((_PROCESSING, "expires_at"), (_PENDING, "settle_at")):
+            result = self._conn.execute(
+                update(payments)
+                .where(payments.c.client_id == client_id, payments.c.status == status)
+                .values({column: payments.c[column] - ms})
             )
-            .values(expires_at=payments.c.expires_at - ms)
-        )
-        return int(result.rowcount or 0)
+            moved += int(result.rowcount or 0)
+        return moved
 
     def save(self, payment: Payment) -> None:
         values = payment_row(payment)

@@ -85,9 +85,12 @@ payments = Table(
     Column("capture_mode", String(16)),
     Column("auth_expires_at", BigInteger),
     Column("captured_at", BigInteger),
+    # when a PENDING payment succeeds by itself
+    Column("settle_at", BigInteger),
     UniqueConstraint("client_id", "payment_request_id", name="uq_payments_client_request"),
     Index("ix_payments_client_created", "client_id", "created_at"),
     Index("ix_payments_status_expires", "status", "expires_at"),
+    Index("ix_payments_status_settle", "status", "settle_at"),
 )
 
 payment_sessions = Table(
