@@ -100,3 +100,69 @@ def test_reports_need_a_session_and_good_input(
     missing = console.get(f"{base}/transactions.csv", params={"date": _today(gateway)})
     assert missing.status_code == 409
     assert "no FX rate for HKD/ISK" in missing.text
+
+
+def test_formula_cells_are_neutralised_and_the_shop_still_reconciles(
+    console: httpx.Client, ams: AmsClient, gateway: Gateway
+) -> None:
+    """Issue 18 item 7: merchant-supplied ids that a spreadsheet would run as formulas are
+    written with a leading ``'``; amounts (negative refunds too) stay plain numbers; the
+    shop's reconciliation parser undoes the prefix and matches the file."""
+    from openams.shop.reconcile import Outcome, ShopTransaction, parse_transactions, reconcile
+
+    suffix = new_id("")[-8:]
+    ids = {
+        "=": (f'=HYPERLINK("http://x")-{suffix}', f"=HYPERLINK(1)-{suffix}"),
+        "+": (f"+PR{suffix}", f"+ORD{suffix}"),
+        "-": (f"-PR{suffix}", f"-ORD{suffix}"),
+        "@": (f"@SUM(A1)-{suffix}", f"@ORD{suffix}"),
+        "'": (f"'quoted-{suffix}", f"'ORD{suffix}"),
+    }
+    paid: dict[str, str] = {}
+    for request_id, order_id in ids.values():
+        order = dict(pay_body(value="1500")["order"], referenceOrderId=order_id)
+        paid[request_id] = _paid(ams, request_id=request_id, value="1500", order=order)
+    refund_id = f"=1+2-{suffix}"
+    first = next(iter(paid.values()))
+    refund = ams.call(
+        "payments/refund",
+        {
+            "refundRequestId": refund_id,
+            "paymentId": first,
+            "refundAmount": {"currency": "HKD", "value": "500"},
+        },
+    )
+    assert refund.code == "SUCCESS"
+    day = _today(gateway)
+    text = console.get(
+        f"/console/m/{ams.client_id}/reports/transactions.csv", params={"date": day}
+    ).text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    by_request = {row["transactionRequestId"]: row for row in rows}
+    for request_id, order_id in ids.values():
+        row = by_request[f"'{request_id}"]
+        assert row["referenceOrderId"] == f"'{order_id}"
+        assert row["transactionAmountValue"] == "15.00"
+    refund_row = by_request[f"'{refund_id}"]
+    assert refund_row["transactionAmountValue"] == "-5.00"
+    assert refund_row["settlementAmountValue"] == "-5.00"
+    for row in rows:  # no cell a spreadsheet would evaluate
+        assert not any(v[:1] in ("=", "+", "@", "\t", "\r") for v in row.values())
+        text_cells = [v for k, v in row.items() if not k.endswith("Value") and k != "quotePrice"]
+        assert not any(v.startswith("-") for v in text_cells)
+    settlement = console.get(
+        f"/console/m/{ams.client_id}/reports/settlement.csv", params={"date": day}
+    ).text
+    (hkd,) = list(csv.DictReader(io.StringIO(settlement)))
+    assert hkd["refundAmount"] == "-5.00" and hkd["netSettlementAmount"] == "70.00"
+
+    parsed = parse_transactions(text.encode())
+    assert {p.request_id for p in parsed} == {*paid, refund_id}
+    assert {p.reference_order_id for p in parsed} == {o for _, o in ids.values()}
+    paid_at = datetime.now(UTC)
+    shop = [
+        ShopTransaction(r, "PAYMENT", o, 1500, "HKD", "SUCCESS", paid_at) for r, o in ids.values()
+    ]
+    shop.append(ShopTransaction(refund_id, "REFUND", ids["="][1], 500, "HKD", "SUCCESS", paid_at))
+    report = reconcile(parsed, shop)
+    assert [f.outcome for f in report.findings] == [Outcome.MATCHED] * len(parsed)

@@ -160,3 +160,26 @@ def test_errors_are_listed_with_their_lines_up_to_a_limit() -> None:
     message = str(raised.value)
     assert message.startswith("line 2: ") and "line 11: " in message
     assert message.count("line ") == 10
+
+
+def test_the_gateways_formula_prefix_is_undone() -> None:
+    """The gateway writes ``'`` before a text cell that starts like a formula (issue 18
+    item 7); the parser reads the id the merchant sent, so the comparison still matches.
+    A leading ``'`` not followed by a formula start is kept as it is."""
+    data = csv_of(
+        row("'=HYPERLINK(1)").replace("ORDER-'=", "'-ORDER-="),
+        row("'-5", value="-88.00", kind="REFUND"),
+        row("'plain"),
+    )
+    parsed = parse_transactions(data)
+    assert [p.request_id for p in parsed] == ["=HYPERLINK(1)", "-5", "'plain"]
+    assert parsed[0].reference_order_id == "-ORDER-=HYPERLINK(1)"
+    assert parsed[0].transaction_id == "T-'=HYPERLINK(1)"
+    assert parsed[1].amount == -8800
+    shop = [
+        shop_payment("=HYPERLINK(1)"),
+        ShopTransaction("-5", "REFUND", "ORDER--5", 8800, "HKD", "SUCCESS", PAID),
+        shop_payment("'plain"),
+    ]
+    outcomes = [f.outcome for f in reconcile(parsed, shop, DAY).findings]
+    assert outcomes == [Outcome.MATCHED] * 3

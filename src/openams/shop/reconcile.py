@@ -136,6 +136,17 @@ def _text(data: bytes) -> str:
         ) from None
 
 
+#: The gateway writes a text cell that starts like a formula with a leading ``'`` (CSV
+#: injection, docs/settlement.md); it escapes a leading ``'`` the same way.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def _text_cell(value: str | None) -> str:
+    """A text cell as the merchant sent it: stripped, the gateway's ``'`` prefix undone."""
+    text = (value or "").strip()
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_STARTS) else text
+
+
 def _time(text: str) -> datetime:
     moment = datetime.fromisoformat(text.strip())
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
@@ -173,15 +184,15 @@ def _row(line: int, row: dict[str, str]) -> FileTransaction:
         ) from None
     return FileTransaction(
         line=line,
-        transaction_id=row["transactionId"].strip(),
-        request_id=row["transactionRequestId"].strip(),
+        transaction_id=_text_cell(row["transactionId"]),
+        request_id=_text_cell(row["transactionRequestId"]),
         transaction_type=kind,
-        payment_id=row["paymentId"].strip(),
+        payment_id=_text_cell(row["paymentId"]),
         time=moment,
         amount=amount,
         currency=currency,
-        reference_order_id=(row.get("referenceOrderId") or "").strip(),
-        payment_method_type=(row.get("paymentMethodType") or "").strip(),
+        reference_order_id=_text_cell(row.get("referenceOrderId")),
+        payment_method_type=_text_cell(row.get("paymentMethodType")),
     )
 
 

@@ -143,11 +143,38 @@ def _settlement_rows(client_id: str, day: date, settled: Iterable[Settled]) -> l
     ]
 
 
+#: Columns that hold numbers (a refund's amounts are negative): written as they are.
+NUMERIC_COLUMNS: frozenset[str] = frozenset(
+    {
+        "transactionAmountValue",
+        "settlementAmountValue",
+        "quotePrice",
+        "transactionCount",
+        "grossPaymentAmount",
+        "refundAmount",
+        "netSettlementAmount",
+        "paymentCount",
+        "refundCount",
+    }
+)
+#: A text cell starting with one of these is a formula to a spreadsheet (OWASP "CSV
+#: injection"); a leading ``'`` is escaped too, so the prefix can always be undone.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def neutralise(value: str) -> str:
+    """A text cell a spreadsheet shows as text: ``'`` before a formula-like start."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def to_csv(columns: Sequence[str], rows: Iterable[dict[str, str]]) -> str:
+    """The rows as CSV; every text cell through :func:`neutralise`, numbers untouched."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(
+        {k: v if k in NUMERIC_COLUMNS else neutralise(v) for k, v in row.items()} for row in rows
+    )
     return out.getvalue()
 
 
