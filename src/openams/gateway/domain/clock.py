@@ -52,15 +52,28 @@ def _compact_second(second: int) -> str:
     return f"{datetime.fromtimestamp(second, tz=UTC):%Y%m%d%H%M%S}"
 
 
-def parse_datetime(text: str) -> datetime:
-    """ISO-8601 with an offset (``Z`` allowed), or epoch milliseconds as digits."""
+def parse_datetime(text: str, *, naive_utc: bool = False) -> datetime:
+    """ISO-8601 with an offset (``Z`` allowed), or epoch milliseconds as digits.
+
+    Every failure is a ValueError, out-of-range moments included: a number of
+    milliseconds too large for the platform's ``time_t`` (OverflowError, OSError) and a
+    moment whose UTC instant falls outside years 1 to 9999 (``0001-01-01T00:00:00+01:00``)
+    are refused here, so the result is always safe for :func:`to_ms` and :func:`from_ms`.
+    With ``naive_utc`` an ISO value without an offset is read as UTC instead of refused.
+    """
     value = text.strip()
-    if value.isdigit():
-        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError("datetime needs a UTC offset, e.g. 2026-01-01T12:00:00+08:00")
-    return parsed
+    try:
+        if value.isdigit():
+            return from_ms(int(value))
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            if not naive_utc:
+                raise ValueError("datetime needs a UTC offset, e.g. 2026-01-01T12:00:00+08:00")
+            parsed = parsed.replace(tzinfo=UTC)
+        parsed.astimezone(UTC)  # raises OverflowError when the UTC instant leaves years 1-9999
+        return parsed
+    except (OverflowError, OSError):
+        raise ValueError(f"{value[:40]!r} is out of range (years 1 to 9999)") from None
 
 
 def ms_delta(delta: timedelta) -> int:

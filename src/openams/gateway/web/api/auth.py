@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from openams.gateway.domain.clock import parse_datetime
 from openams.gateway.domain.errors import DomainError, param_illegal
 from openams.gateway.domain.merchant import Merchant
 from openams.protocol.signing import (
@@ -28,12 +29,9 @@ class Caller:
 
 
 def parse_request_time(value: str) -> datetime:
-    """ISO-8601 (with or without offset; UTC assumed) or epoch milliseconds."""
-    text = value.strip()
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """ISO-8601 (with or without offset; UTC assumed) or epoch milliseconds; a ValueError
+    for anything else, out-of-range moments included."""
+    return parse_datetime(value, naive_utc=True)
 
 
 def debug_message(
@@ -64,7 +62,7 @@ def authenticate(
         raise param_illegal("the Request-Time header is required")
     try:
         moment = parse_request_time(request_time)
-    except (ValueError, OverflowError, OSError):
+    except ValueError:
         raise param_illegal(
             f"Request-Time {request_time[:40]!r} is neither ISO-8601 nor epoch milliseconds"
         ) from None

@@ -7,6 +7,9 @@ import re
 from starlette.datastructures import URL
 from starlette.types import Scope
 
+#: The headers a request is authenticated by: each may appear once.
+AUTH_HEADERS = (b"client-id", b"signature", b"request-time")
+
 #: Paths that need none of URL's escaping or splitting: read as they are.
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/_.~-]*")
 
@@ -31,3 +34,16 @@ def first_header(scope: Scope, name: bytes) -> str:
             decoded: str = value.decode("latin-1")
             return decoded
     return ""
+
+
+def duplicate_auth_header(scope: Scope) -> str | None:
+    """The name of the first authentication header (:data:`AUTH_HEADERS`) the request
+    carries more than once, or None. ASGI servers give header names in lowercase, so
+    ``Client-Id`` and ``client-id`` are the same name here."""
+    seen: list[bytes] = []
+    for name, _value in scope["headers"]:
+        if name in AUTH_HEADERS:
+            if name in seen:
+                return name.decode("latin-1")
+            seen.append(name)
+    return None

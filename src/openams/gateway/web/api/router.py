@@ -24,7 +24,12 @@ from openams.gateway.domain.merchant import Merchant
 from openams.gateway.waiting import WouldWait, no_waiting
 from openams.gateway.web.api.auth import Authenticator, authenticate
 from openams.gateway.web.api.envelope import ResponseSigner, SignedAnswer
-from openams.gateway.web.api.headers import first_header, header_dict, request_path
+from openams.gateway.web.api.headers import (
+    duplicate_auth_header,
+    first_header,
+    header_dict,
+    request_path,
+)
 from openams.gateway.web.api.parsing import check_content_type, parse_json_object, parse_model
 from openams.gateway.web.api.ratelimit import RateLimiter
 from openams.gateway.web.api.threads import RequestThreads
@@ -124,6 +129,14 @@ class AmsApi:
         """The signed answer; None when the client went away before its body arrived."""
         path = request_path(scope)
         headers = header_dict(scope)
+        if len(headers) != len(scope["headers"]):
+            # A name repeats (the dict kept only its last value): refused when it is an
+            # authentication header, answered for no client id, since the request names
+            # two (see "Duplicate authentication headers" in docs/decisions.md).
+            duplicate = duplicate_auth_header(scope)
+            if duplicate is not None:
+                message = f"the {duplicate} header is sent more than once; send it once"
+                return self.signer.answer(path, "", {"result": result("PARAM_ILLEGAL", message)})
         client_id = first_header(scope, b"client-id").strip()
         method = scope["method"]
         if method != "POST":
