@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import httpx
 
 from openams.gateway.app import Gateway
 from openams.gateway.services.console import check_password, hash_password
+from openams.gateway.web.console.security import LoginLimiter
 from tests.console.conftest import PASSWORD, csrf_of, sign_in
 
 
@@ -77,17 +79,39 @@ def test_login_without_csrf_token_is_refused(http: httpx.Client, console_user: s
     assert reply.status_code == 403
 
 
-def test_login_is_rate_limited_per_user(http: httpx.Client, console_user: str) -> None:
+def _from(http: httpx.Client, address: str) -> httpx.Client:
+    """A client whose connections come from ``address`` (another loopback address)."""
+    return httpx.Client(
+        base_url=str(http.base_url),
+        transport=httpx.HTTPTransport(local_address=address),
+    )
+
+
+def test_login_is_rate_limited_per_user_and_address(http: httpx.Client, console_user: str) -> None:
     for _ in range(5):
         assert sign_in(http, password="nope nope").status_code == 401
-    # even the right password waits now
+    # even the right password waits now, from this address
     assert sign_in(http).status_code == 429
 
 
-def test_login_is_rate_limited_per_ip(http: httpx.Client, console_user: str) -> None:
-    for n in range(5):
+def test_login_is_rate_limited_per_address(http: httpx.Client, console_user: str) -> None:
+    for n in range(20):
         assert sign_in(http, username=f"user{n}", password="nope nope").status_code == 401
     assert sign_in(http, username="someone-else", password="x").status_code == 429
+    assert sign_in(http).status_code == 429
+
+
+def test_an_attacker_cannot_lock_the_admin_out(http: httpx.Client, console_user: str) -> None:
+    """Issue 18 item 8: failures for ``admin`` from X throttle X only; the admin signs in
+    from Y with the right password while X keeps failing, and X stays throttled."""
+    with _from(http, "127.0.0.2") as attacker, _from(http, "127.0.0.3") as admin:
+        codes = [sign_in(attacker, password=f"guess {n}").status_code for n in range(30)]
+        assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}
+        reply = sign_in(admin)
+        assert reply.status_code == 303, reply.text
+        assert admin.get("/console").status_code == 200
+        assert sign_in(attacker, password="guess again").status_code == 429
+        assert sign_in(attacker).status_code == 429  # X stays throttled, right password too
 
 
 def test_sign_out_needs_csrf_and_ends_the_session(console: httpx.Client) -> None:
@@ -111,3 +135,35 @@ def test_set_password_cli(gateway: Gateway, settings: object) -> None:
     )
     assert result.exit_code == 0, result.output
     assert gateway.console.verify("ops", "a-new-password")
+
+
+def test_the_limiter_counts_pairs_and_addresses_in_a_sliding_window() -> None:
+    now = [0.0]
+    limiter = LoginLimiter(per_user_and_address=2, per_address=3, window=10, now=lambda: now[0])
+    limiter.fail("X", "admin")
+    limiter.fail("X", "admin")
+    assert limiter.blocked("X", "admin")
+    assert not limiter.blocked("Y", "admin") and not limiter.blocked("X", "ops")
+    limiter.fail("X", "ops")
+    assert limiter.blocked("X", "ops") and limiter.blocked("X", "anyone")  # the address
+    assert not limiter.blocked("Y", "admin")
+    now[0] = 10.0  # the window has passed: a short wait, not a lock
+    assert not limiter.blocked("X", "admin")
+    limiter.fail("Y", "admin")
+    limiter.succeeded("Y", "admin")
+    limiter.fail("Y", "admin")
+    assert not limiter.blocked("Y", "admin")
+
+
+def test_the_limits_are_settings(gateway: Gateway) -> None:
+    from openams.gateway.app import console_services
+
+    tuned = gateway.settings.model_copy(
+        update={
+            "console_login_failures_per_user_and_address": 3,
+            "console_login_failures_per_address": 7,
+            "console_login_window_seconds": 30.0,
+        }
+    )
+    limiter = console_services(replace(gateway, settings=tuned)).login_limiter
+    assert (limiter.per_user_and_address, limiter.per_address, limiter.window) == (3, 7, 30.0)

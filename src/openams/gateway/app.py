@@ -49,7 +49,7 @@ from openams.gateway.web.cashier.csrf import Csrf
 from openams.gateway.web.cashier.routes import cashier_router
 from openams.gateway.web.console.reports import reports_router
 from openams.gateway.web.console.routes import ConsoleServices, console_router
-from openams.gateway.web.console.security import Sessions
+from openams.gateway.web.console.security import LoginLimiter, Sessions
 from openams.protocol.keys import KeyPair, load_private_key
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -180,6 +180,11 @@ def console_services(gateway: Gateway) -> ConsoleServices:
         refunds=gateway.refunds,
         sandbox=gateway.sandbox,
         gateway_public_pem=gateway.key_pair.public_pem,
+        login_limiter=LoginLimiter(
+            gateway.settings.console_login_failures_per_user_and_address,
+            gateway.settings.console_login_failures_per_address,
+            gateway.settings.console_login_window_seconds,
+        ),
     )
 
 

@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     api_loop_first: bool | None = None
     #: Log one line per HTTP request (uvicorn's access log) in ``openams serve``.
     access_log: bool = False
+    #: Console sign-in throttling (docs/console.md): failed sign-ins allowed per window
+    #: for one (username, client address) pair, and for one client address whatever the
+    #: username; over either, that address gets 429 until its oldest failure is a window
+    #: old. No limit per username alone, so nobody can lock the real user out.
+    console_login_failures_per_user_and_address: int = Field(default=5, ge=1)
+    console_login_failures_per_address: int = Field(default=20, ge=1)
+    console_login_window_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("public_url")
     @classmethod

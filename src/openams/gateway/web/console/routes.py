@@ -4,7 +4,7 @@ service (never SQL), and renders an autoescaped template or redirects."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -53,6 +53,7 @@ class ConsoleServices:
     refunds: RefundService
     sandbox: SandboxService
     gateway_public_pem: str
+    login_limiter: LoginLimiter = field(default_factory=LoginLimiter)
 
 
 def _environment() -> Environment:
@@ -90,7 +91,7 @@ class Console:
         self.s = services
         self.csrf = csrf
         self.sessions = sessions
-        self.limiter = LoginLimiter()
+        self.limiter = services.login_limiter
         self.env = _environment()
 
     # ------------------------------------------------------------ helpers
@@ -198,7 +199,7 @@ def console_router(services: ConsoleServices, csrf: Csrf, sessions: Sessions) ->
                 "login.html",
                 user=None,
                 status=429,
-                failure="Too many failed sign-ins. Wait a minute and try again.",
+                failure="Too many failed sign-ins from this address. Wait a minute and try again.",
             )
         if not services.console.verify(username, password):
             c.limiter.fail(ip, username)
@@ -209,6 +210,7 @@ def console_router(services: ConsoleServices, csrf: Csrf, sessions: Sessions) ->
                 status=401,
                 failure="Wrong username or password.",
             )
+        c.limiter.succeeded(ip, username)
         response = c.redirect(PREFIX)
         sessions.start(request, response, username)
         return response

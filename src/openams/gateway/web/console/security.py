@@ -89,28 +89,45 @@ class Sessions:
 
 
 class LoginLimiter:
-    """At most ``limit`` failed sign-ins per ``window`` seconds, per IP and per username."""
+    """Failed sign-ins per ``window`` seconds: at most ``per_user_and_address`` for one
+    (username, client address) pair and ``per_address`` for one client address.
+
+    There is no limit per username alone: that would let anyone lock the real user out
+    by failing on purpose. An address over its limit gets 429 (for every username, or for
+    the one it failed on) until its oldest counted failure is ``window`` seconds old; a
+    refused attempt is not counted, so the wait is never longer than the window. A
+    successful sign-in forgets the pair's failures.
+    """
 
     def __init__(
-        self, limit: int = 5, window: float = 60.0, *, now: Callable[[], float] = time.monotonic
+        self,
+        per_user_and_address: int = 5,
+        per_address: int = 20,
+        window: float = 60.0,
+        *,
+        now: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.limit = limit
+        self.per_user_and_address = per_user_and_address
+        self.per_address = per_address
         self.window = window
         self._now = now
-        self._failures: dict[str, deque[float]] = {}
+        self._failures: dict[tuple[str, ...], deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
+    def _recent(self, key: tuple[str, ...], now: float) -> deque[float]:
         found = self._failures.setdefault(key, deque())
         while found and found[0] <= now - self.window:
             found.popleft()
         return found
 
+    def _limits(self, ip: str, user: str) -> tuple[tuple[tuple[str, ...], int], ...]:
+        return (("address", ip), self.per_address), (("pair", ip, user), self.per_user_and_address)
+
     def blocked(self, ip: str, user: str) -> bool:
         now = self._now()
         with self._lock:
             return any(
-                len(self._recent(key, now)) >= self.limit for key in (f"ip:{ip}", f"user:{user}")
+                len(self._recent(key, now)) >= limit for key, limit in self._limits(ip, user)
             )
 
     def fail(self, ip: str, user: str) -> None:
@@ -118,5 +135,9 @@ class LoginLimiter:
         with self._lock:
             if len(self._failures) > 100_000:
                 self._failures.clear()
-            for key in (f"ip:{ip}", f"user:{user}"):
+            for key, _limit in self._limits(ip, user):
                 self._recent(key, now).append(now)
+
+    def succeeded(self, ip: str, user: str) -> None:
+        with self._lock:
+            self._failures.pop(("pair", ip, user), None)
