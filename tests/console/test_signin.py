@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 
 import httpx
@@ -167,3 +169,41 @@ def test_the_limits_are_settings(gateway: Gateway) -> None:
     )
     limiter = console_services(replace(gateway, settings=tuned)).login_limiter
     assert (limiter.per_user_and_address, limiter.per_address, limiter.window) == (3, 7, 30.0)
+
+
+@contextmanager
+def _copy_of(console: httpx.Client) -> Iterator[httpx.Client]:
+    """Another browser holding a copy of ``console``'s session cookie."""
+    with httpx.Client(base_url=str(console.base_url)) as copy:
+        copy.cookies.set("openams_console", console.cookies["openams_console"], path="/console")
+        assert copy.get("/console").status_code == 200
+        yield copy
+
+
+def test_a_session_copied_before_sign_out_is_refused_after_it(console: httpx.Client) -> None:
+    """Issue 18 item 6: sign-out ends the session on the server, not only in the browser
+    that signed out; it ends every session of that user."""
+    with _copy_of(console) as copy, httpx.Client(base_url=str(console.base_url)) as other:
+        assert sign_in(other).status_code == 303
+        token = csrf_of(console.get("/console").text)
+        assert console.post("/console/logout", data={"csrf_token": token}).status_code == 303
+        for client in (copy, other):
+            reply = client.get("/console")
+            assert reply.status_code == 303
+            assert reply.headers["location"] == "/console/login"
+        assert sign_in(console).status_code == 303  # signing in again works
+        assert console.get("/console").status_code == 200
+
+
+def test_a_session_copied_before_a_password_change_is_refused_after_it(
+    console: httpx.Client, gateway: Gateway
+) -> None:
+    with _copy_of(console) as copy:
+        gateway.console.set_password("admin", "a brand new password")
+        for client in (copy, console):
+            reply = client.get("/console/m/X/payments")
+            assert reply.status_code == 303
+            assert reply.headers["location"] == "/console/login"
+        assert sign_in(console, password="a brand new password").status_code == 303
+        assert console.get("/console").status_code == 200
+        assert copy.get("/console").status_code == 303

@@ -65,6 +65,8 @@ class ConsoleQueries(Protocol):
     def count_users(self) -> int: ...
     def set_password_hash(self, username: str, password_hash: str, now: int) -> None: ...
     def add_user_if_absent(self, username: str, password_hash: str, now: int) -> bool: ...
+    def get_session_epoch(self, username: str) -> int | None: ...
+    def bump_session_epoch(self, username: str, now: int) -> None: ...
 
 
 class ConsoleUnitOfWork(UnitOfWork, Protocol):
@@ -147,12 +149,25 @@ class ConsoleService:
         return password if created else None
 
     def set_password(self, username: str, password: str) -> None:
+        """Set (or create) the user's password; the user's existing sessions end."""
         if not username or len(username) > 64:
             raise ValueError("the username must be 1 to 64 characters")
         if len(password) < 8:
             raise ValueError("the password must have at least 8 characters")
         with self.uow(write=True) as uow:
             uow.console.set_password_hash(username, hash_password(password), self.clock())
+            uow.commit()
+
+    def session_epoch(self, username: str) -> int | None:
+        """The user's current session epoch (None: no such user). A session cookie is
+        good only while it carries this number."""
+        with self.uow() as uow:
+            return uow.console.get_session_epoch(username)
+
+    def end_sessions(self, username: str) -> None:
+        """End every session of the user (sign-out): their cookies carry an old epoch."""
+        with self.uow(write=True) as uow:
+            uow.console.bump_session_epoch(username, self.clock())
             uow.commit()
 
     def verify(self, username: str, password: str) -> bool:

@@ -106,10 +106,25 @@ class SqlConsoleRepository:
         }
         return insert_if_absent(self._conn, console_users, values)
 
+    def get_session_epoch(self, username: str) -> int | None:
+        stmt = select(console_users.c.session_epoch).where(console_users.c.username == username)
+        value = self._conn.execute(stmt).scalar_one_or_none()
+        return None if value is None else int(value)
+
+    def bump_session_epoch(self, username: str, now: int) -> None:
+        self._conn.execute(
+            update(console_users)
+            .where(console_users.c.username == username)
+            .values(session_epoch=console_users.c.session_epoch + 1, updated_at=now)
+        )
+
     def set_password_hash(self, username: str, password_hash: str, now: int) -> None:
+        """Set the hash; an existing user's sessions end (its session epoch moves on)."""
         values = {"password_hash": password_hash, "updated_at": now}
         done = self._conn.execute(
-            update(console_users).where(console_users.c.username == username).values(values)
+            update(console_users)
+            .where(console_users.c.username == username)
+            .values({**values, "session_epoch": console_users.c.session_epoch + 1})
         )
         if not done.rowcount:
             self._conn.execute(

@@ -213,4 +213,6 @@ console_users = Table(
     Column("password_hash", String(512), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # Carried in every session cookie; +1 on sign-out and on a new password (0010).
+    Column("session_epoch", Integer, nullable=False, server_default="0"),
 )

@@ -91,6 +91,7 @@ class Console:
         self.s = services
         self.csrf = csrf
         self.sessions = sessions
+        sessions.attach(services.console.session_epoch)
         self.limiter = services.login_limiter
         self.env = _environment()
 
@@ -210,16 +211,22 @@ def console_router(services: ConsoleServices, csrf: Csrf, sessions: Sessions) ->
                 status=401,
                 failure="Wrong username or password.",
             )
+        epoch = services.console.session_epoch(username)
+        if epoch is None:  # removed between the password check and now
+            return c.render(
+                request, "login.html", user=None, status=401, failure="Wrong username or password."
+            )
         c.limiter.succeeded(ip, username)
         response = c.redirect(PREFIX)
-        sessions.start(request, response, username)
+        sessions.start(request, response, username, epoch)
         return response
 
     @router.post("/logout")
     def logout(request: Request, csrf_token: OptText = None) -> Response:
-        _user, refused = c.guard(request, csrf_token)
-        if refused is not None:
-            return refused
+        user, refused = c.guard(request, csrf_token)
+        if refused is not None or user is None:
+            return refused or c.redirect(f"{PREFIX}/login")
+        services.console.end_sessions(user)  # every session of the user, on the server
         response = c.redirect(f"{PREFIX}/login")
         sessions.end(response)
         return response

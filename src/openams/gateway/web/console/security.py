@@ -23,25 +23,53 @@ FLASH_KINDS = ("notice", "error")
 _FLASH_PURPOSE = "console-flash"
 
 
-class Sessions:
-    """``{"u": username, "exp": epoch seconds}`` in an HMAC-signed, HttpOnly cookie; and
-    the one-shot flash message of the last action, in another."""
+#: The user's current session epoch (None: no such user), read from the database.
+EpochLookup = Callable[[str], int | None]
 
-    def __init__(self, signer: TicketSigner, *, now: Callable[[], float] = time.time) -> None:
+
+def _no_sessions(_user: str) -> int | None:
+    return None
+
+
+class Sessions:
+    """``{"u": username, "e": session epoch, "exp": epoch seconds}`` in an HMAC-signed,
+    HttpOnly cookie; and the one-shot flash message of the last action, in another.
+
+    The signature and the age are not enough: a session is good only while its ``e`` is
+    the user's current session epoch in the database, which sign-out and a new password
+    move on (:meth:`ConsoleService.end_sessions`, ``set_password``). Until a lookup is
+    attached (:meth:`attach`), no session is good.
+    """
+
+    def __init__(
+        self,
+        signer: TicketSigner,
+        *,
+        now: Callable[[], float] = time.time,
+        epoch_of: EpochLookup = _no_sessions,
+    ) -> None:
         self._signer = signer
         self._now = now
+        self._epoch_of = epoch_of
+
+    def attach(self, epoch_of: EpochLookup) -> None:
+        """Check sessions against ``epoch_of`` (the console service's stored epochs)."""
+        self._epoch_of = epoch_of
 
     def user(self, request: Request) -> str | None:
         data = self._signer.unsign(_PURPOSE, request.cookies.get(SESSION_COOKIE))
         if data is None:
             return None
-        user, expires = data.get("u"), data.get("exp")
+        user, epoch, expires = data.get("u"), data.get("e"), data.get("exp")
         if not isinstance(user, str) or not isinstance(expires, int | float):
             return None
-        return user if expires > self._now() else None
+        if not isinstance(epoch, int) or isinstance(epoch, bool) or expires <= self._now():
+            return None
+        return user if self._epoch_of(user) == epoch else None
 
-    def start(self, request: Request, response: Response, user: str) -> None:
-        ticket = self._signer.sign(_PURPOSE, {"u": user, "exp": int(self._now()) + SESSION_SECONDS})
+    def start(self, request: Request, response: Response, user: str, epoch: int) -> None:
+        data = {"u": user, "e": epoch, "exp": int(self._now()) + SESSION_SECONDS}
+        ticket = self._signer.sign(_PURPOSE, data)
         response.set_cookie(
             SESSION_COOKIE,
             ticket,
