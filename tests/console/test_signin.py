@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ import httpx
 
 from openams.gateway.app import Gateway
 from openams.gateway.services.console import check_password, hash_password
-from openams.gateway.web.console.security import LoginLimiter
+from openams.gateway.web.console.security import LoginLimiter, client_network
 from tests.console.conftest import PASSWORD, csrf_of, sign_in
 
 
@@ -116,6 +117,22 @@ def test_an_attacker_cannot_lock_the_admin_out(http: httpx.Client, console_user:
         assert sign_in(attacker).status_code == 429  # X stays throttled, right password too
 
 
+def test_a_cookie_without_the_session_epoch_is_refused(
+    http: httpx.Client, console_user: str, gateway: Gateway
+) -> None:
+    """A cookie signed before migration 0010 (no ``e``) or for an epoch that never was
+    is no session, however fresh its signature."""
+    signer = gateway.cashier.tickets
+    fresh = int(time.time()) + 3600
+    for data in ({"u": "admin", "exp": fresh}, {"u": "admin", "e": 99, "exp": fresh}):
+        http.cookies.set("openams_console", signer.sign("console-session", data), path="/console")
+        assert http.get("/console").status_code == 303
+    current = gateway.console.session_epoch("admin")
+    good = {"u": "admin", "e": current, "exp": fresh}
+    http.cookies.set("openams_console", signer.sign("console-session", good), path="/console")
+    assert http.get("/console").status_code == 200
+
+
 def test_sign_out_needs_csrf_and_ends_the_session(console: httpx.Client) -> None:
     assert console.post("/console/logout", data={}).status_code == 403
     token = csrf_of(console.get("/console").text)
@@ -155,6 +172,19 @@ def test_the_limiter_counts_pairs_and_addresses_in_a_sliding_window() -> None:
     limiter.succeeded("Y", "admin")
     limiter.fail("Y", "admin")
     assert not limiter.blocked("Y", "admin")
+
+
+def test_an_ipv6_client_is_counted_by_its_64_prefix() -> None:
+    assert client_network("2001:db8:1:2::1") == client_network("2001:db8:1:2:ffff::9")
+    assert client_network("2001:db8:1:2::1") == "2001:db8:1:2::/64"
+    assert client_network("2001:db8:1:3::1") != client_network("2001:db8:1:2::1")
+    assert client_network("::ffff:192.0.2.7") == "192.0.2.7"
+    assert client_network("192.0.2.7") == "192.0.2.7" and client_network("?") == "?"
+    limiter = LoginLimiter(per_user_and_address=2, per_address=9, window=10, now=lambda: 0.0)
+    limiter.fail("2001:db8:1:2::1", "admin")
+    limiter.fail("2001:db8:1:2::2", "admin")
+    assert limiter.blocked("2001:db8:1:2::3", "admin")
+    assert not limiter.blocked("2001:db8:1:3::1", "admin")
 
 
 def test_the_limits_are_settings(gateway: Gateway) -> None:

@@ -3,6 +3,7 @@ rate limiter."""
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections import deque
@@ -149,7 +150,11 @@ class LoginLimiter:
         return found
 
     def _limits(self, ip: str, user: str) -> tuple[tuple[tuple[str, ...], int], ...]:
-        return (("address", ip), self.per_address), (("pair", ip, user), self.per_user_and_address)
+        where = client_network(ip)
+        return (
+            (("address", where), self.per_address),
+            (("pair", where, user), self.per_user_and_address),
+        )
 
     def blocked(self, ip: str, user: str) -> bool:
         now = self._now()
@@ -168,4 +173,19 @@ class LoginLimiter:
 
     def succeeded(self, ip: str, user: str) -> None:
         with self._lock:
-            self._failures.pop(("pair", ip, user), None)
+            self._failures.pop(("pair", client_network(ip), user), None)
+
+
+def client_network(ip: str) -> str:
+    """What the limiter counts as one client: an IPv4 address, or an IPv6 address's /64
+    (one subscriber's prefix, whose 2**64 addresses would otherwise each get their own
+    limit). Anything unparsable counts as itself."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
