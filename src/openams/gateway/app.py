@@ -90,6 +90,9 @@ class Gateway:
             captures=self.captures,
             allow_private_targets=self.settings.allow_private_notify_urls,
             lease_ms=int(self.settings.notify_lease_seconds * 1000),
+            timeout_seconds=self.settings.notify_timeout_seconds,
+            concurrency=self.settings.notify_concurrency,
+            merchant_concurrency=self.settings.notify_merchant_concurrency,
             **options,
         )
 

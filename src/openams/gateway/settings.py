@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     #: How long a dispatcher owns the notifications it claimed; after a crash they are
     #: claimed again (and delivered again) once this passes.
     notify_lease_seconds: float = 60.0
+    #: Total deadline of one delivery attempt: connecting, sending and reading the whole
+    #: answer. A merchant that answers slower (one byte at a time) is cut at this point.
+    notify_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: Delivery attempts in flight at once, per dispatcher.
+    notify_concurrency: int = Field(default=16, ge=1)
+    #: Delivery attempts in flight at once to one merchant, so a slow merchant cannot
+    #: hold every slot.
+    notify_merchant_concurrency: int = Field(default=4, ge=1)
     #: Key for the hosted pages' CSRF tokens and tickets; unset: derived from the
     #: gateway's private key (stable across restarts and across workers).
     cashier_secret: SecretStr | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any, Protocol
@@ -84,7 +85,18 @@ class NotificationRepository(Protocol):
     def get(self, notification_id: str) -> Notification | None: ...
     def for_payment(self, client_id: str, payment_id: str) -> list[Notification]: ...
     def for_client(self, client_id: str | None, limit: int) -> list[Notification]: ...
-    def claim_due(self, now: int, limit: int, owner: str, lease_ms: int) -> list[Notification]: ...
+    def claim_due(
+        self,
+        now: int,
+        limit: int,
+        owner: str,
+        lease_ms: int,
+        exclude_clients: Collection[str] = (),
+    ) -> list[Notification]: ...
+
+    def release(self, notification_ids: Collection[str], owner: str) -> None:
+        """Give back leases ``owner`` holds, unchanged (due again at once)."""
+        ...
 
     def save(self, notification: Notification) -> None: ...
     def record_attempt(self, attempt: DeliveryAttempt) -> None: ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from openams.gateway.domain.alipaycn import SETTLEMENT_CURRENCIES, check_alipaycn
 from openams.gateway.domain.clock import ms_delta, parse_datetime, to_ms
@@ -111,6 +112,30 @@ def check_urls(request: PayRequest) -> None:
     ):
         if not blank(url) and "://" not in str(url):
             raise param_illegal(f"{name} {url!r} is not an absolute URL")
+    if not blank(request.payment_notify_url):
+        check_notify_url("paymentNotifyUrl", str(request.payment_notify_url))
+
+
+def notify_url_problem(url: str) -> str | None:
+    """Why the gateway cannot deliver to ``url``, or None: a notify URL is an absolute
+    http or https URL with a host (``file://``, ``gopher://``, ``ftp://`` are refused)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return f"{url[:100]!r} is not a valid URL"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"{url[:100]!r} is not an http or https URL"
+    if not parts.hostname:
+        return f"{url[:100]!r} has no host"
+    return None
+
+
+def check_notify_url(name: str, url: str) -> None:
+    """PARAM_ILLEGAL naming the field when ``url`` cannot be notified."""
+    problem = notify_url_problem(url)
+    if problem is not None:
+        raise param_illegal(f"{name} {problem}")
 
 
 def check_settlement(request: PayRequest, money: Money, method: PaymentMethodSpec) -> str | None:

@@ -42,7 +42,7 @@ from openams.gateway.domain.transactions import (
 )
 from openams.gateway.domain.transitions import PaymentStatus
 from openams.gateway.services.notifications import Notifier
-from openams.gateway.services.pay_rules import blank, parse_money
+from openams.gateway.services.pay_rules import blank, check_notify_url, parse_money
 from openams.gateway.services.payments import PaymentService
 from openams.gateway.services.presenters import refund_body
 from openams.gateway.services.settlement import settle_follow_up
@@ -113,6 +113,8 @@ class RefundService:
         notify_url = None if blank(request.refund_notify_url) else request.refund_notify_url
         if notify_url is not None and "://" not in notify_url:
             raise param_illegal(f"refundNotifyUrl {notify_url!r} is not an absolute URL")
+        if notify_url is not None:
+            check_notify_url("refundNotifyUrl", notify_url)
         is_async = async_outcomes.refund_is_async(amount.value, bool(request.is_async_refund))
         client_id, request_id = merchant.client_id, request.refund_request_id
         now = self.clock()

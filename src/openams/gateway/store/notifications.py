@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, insert, select, update
@@ -102,8 +103,18 @@ class SqlNotificationRepository:
             stmt = stmt.where(notifications.c.client_id == client_id)
         return [_notification(row) for row in self._conn.execute(stmt)]
 
-    def claim_due(self, now: int, limit: int, owner: str, lease_ms: int) -> list[Notification]:
+    def claim_due(
+        self,
+        now: int,
+        limit: int,
+        owner: str,
+        lease_ms: int,
+        exclude_clients: Collection[str] = (),
+    ) -> list[Notification]:
         """Lease up to ``limit`` due notifications to ``owner``; others skip them.
+
+        ``exclude_clients``: merchants the dispatcher is already busy with (at their
+        concurrency limit); their rows are left for later.
 
         PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several dispatchers share the table.
         SQLite: the caller's writer transaction (BEGIN IMMEDIATE) already serialises claims.
@@ -118,6 +129,8 @@ class SqlNotificationRepository:
             .order_by(notifications.c.next_attempt_at)
             .limit(limit)
         )
+        if exclude_clients:
+            due = due.where(notifications.c.client_id.not_in(list(exclude_clients)))
         if self._conn.dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
         ids = [row.notification_id for row in self._conn.execute(due)]
@@ -134,6 +147,19 @@ class SqlNotificationRepository:
             .order_by(notifications.c.next_attempt_at)
         )
         return [_notification(row) for row in rows]
+
+    def release(self, notification_ids: Collection[str], owner: str) -> None:
+        """Give back leases ``owner`` holds, unchanged: the rows are due again at once."""
+        if not notification_ids:
+            return
+        self._conn.execute(
+            update(notifications)
+            .where(
+                notifications.c.notification_id.in_(list(notification_ids)),
+                notifications.c.lease_owner == owner,
+            )
+            .values(lease_owner=None, lease_until=None)
+        )
 
     def save(self, notification: Notification) -> None:
         """Store the new status/attempts/schedule and release any lease."""
