@@ -141,12 +141,16 @@ def _serve(
     import uvicorn
 
     from openams.gateway.app import build_gateway, create_app
-    from openams.gateway.web.http_protocol import PROTOCOL_PATH
+    from openams.gateway.web.http_protocol import PROTOCOL_PATH, ConnectionLimits, configure
 
+    # The limits on each connection (docs/decisions.md, "Connection limits"); --workers
+    # processes read the same OPENAMS_* variables.
+    configure(ConnectionLimits.from_settings(settings))
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
         "http": PROTOCOL_PATH,
+        "timeout_keep_alive": settings.keep_alive_seconds,
         "ssl_certfile": ssl_certfile,
         "ssl_keyfile": ssl_keyfile,
         "log_level": "info",

@@ -64,6 +64,22 @@ class Settings(BaseSettings):
     api_loop_first: bool | None = None
     #: Log one line per HTTP request (uvicorn's access log) in ``openams serve``.
     access_log: bool = False
+    #: ``openams serve``'s limits on each connection (issue 18; see "Connection limits" in
+    #: docs/decisions.md). Bytes of a request's line and headers: more is answered 431
+    #: and the connection closed.
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    #: Headers in one request: more is answered 431 and the connection closed.
+    max_headers: int = Field(default=100, ge=8)
+    #: Seconds from accepting a connection (or from a kept-alive connection's next
+    #: request starting) to the end of the request's headers; slower ones are closed.
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: Seconds an idle kept-alive connection stays open (uvicorn's timeout_keep_alive).
+    keep_alive_seconds: int = Field(default=5, ge=1)
+    #: Open connections per process; beyond it the connection idle the longest (no
+    #: request in progress) is closed to make room, or the new one if none is idle.
+    #: Never more than the descriptor limit less 128 (kept for the database, log files
+    #: and notification deliveries).
+    max_connections: int = Field(default=4096, ge=1)
     #: Console sign-in throttling (docs/console.md): failed sign-ins allowed per window
     #: for one (username, client address) pair, and for one client address whatever the
     #: username; over either, that address gets 429 until its oldest failure is a window

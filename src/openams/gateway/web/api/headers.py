@@ -44,6 +44,7 @@ def duplicate_auth_header(scope: Scope) -> str | None:
     for name, _value in scope["headers"]:
         if name in AUTH_HEADERS:
             if name in seen:
-                return name.decode("latin-1")
+                repeated: str = name.decode("latin-1")
+                return repeated
             seen.append(name)
     return None
