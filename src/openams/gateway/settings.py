@@ -75,8 +75,8 @@ class Settings(BaseSettings):
     header_timeout_seconds: float = Field(default=10.0, gt=0)
     #: Seconds an idle kept-alive connection stays open (uvicorn's timeout_keep_alive).
     keep_alive_seconds: int = Field(default=5, ge=1)
-    #: Open connections per process; beyond it the connection idle the longest (no
-    #: request in progress) is closed to make room, or the new one if none is idle.
+    #: Open connections per process; beyond it the oldest connection with no request in
+    #: progress is closed to make room, or the new one if every one has a request.
     #: Never more than the descriptor limit less 128 (kept for the database, log files
     #: and notification deliveries).
     max_connections: int = Field(default=4096, ge=1)

@@ -70,7 +70,8 @@ def parse_datetime(text: str, *, naive_utc: bool = False) -> datetime:
             if not naive_utc:
                 raise ValueError("datetime needs a UTC offset, e.g. 2026-01-01T12:00:00+08:00")
             parsed = parsed.replace(tzinfo=UTC)
-        parsed.astimezone(UTC)  # raises OverflowError when the UTC instant leaves years 1-9999
+        if parsed.year in (1, 9999):
+            parsed.astimezone(UTC)  # OverflowError if the UTC instant leaves years 1-9999
         return parsed
     except (OverflowError, OSError):
         raise ValueError(f"{value[:40]!r} is out of range (years 1 to 9999)") from None

@@ -21,9 +21,9 @@ docs/decisions.md), which neither httptools nor uvicorn does:
   idle time before that byte is uvicorn's ``timeout_keep_alive``); then it is closed;
 * open connections per process: at most ``max_connections``, never more than the
   descriptor limit less :data:`RESERVED_DESCRIPTORS`. A connection beyond it closes the
-  connection idle the longest (no request in progress) to make room, or itself when
-  every connection has a request in progress, so the process never runs out of
-  descriptors and a new client always gets in while the others only wait.
+  oldest connection with no request in progress to make room, or itself when every
+  connection has a request in progress, so the process never runs out of descriptors
+  and a new client gets in.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ _HEADERS_TOO_LARGE = (
 )
 
 
-class _TooManyHeaders(Exception):
+class _HeadTooLarge(Exception):
     pass
 
 
@@ -150,87 +150,78 @@ class CoalescingTransport:
 
 
 class CoalescingHttpToolsProtocol(HttpToolsProtocol):
-    # Per-connection state of the limits: bytes and headers of the request head being
-    # read, its deadline, whether the parser is past a head (in the request's body).
+    # The limits' state of this connection: when the request head being read started
+    # (loop time; None when no head is being read), its bytes so far, the size of the
+    # chunk being parsed. Nothing here runs a timer or touches a shared structure per
+    # request: one sweep per server closes the heads past their deadline
+    # (:class:`_Connections`).
     _limits: ConnectionLimits
+    head_started: float | None = None
     _head_bytes: int = 0
-    _header_count: int = 0
-    _heads_done: int = 0
-    _in_body: bool = False
-    _head_deadline: asyncio.TimerHandle | None = None
+    _chunk: int = 0
     _refused: bool = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._limits = limits = current_limits()
-        idle = _idle_connections(self.server_state)
-        if len(self.connections) >= limits.max_connections:
-            # Full: make room by closing the connection idle the longest, or refuse this one.
-            if not idle:
-                transport.abort()
-                return
-            oldest = next(iter(idle))
-            del idle[oldest]
-            oldest.transport.abort()
+        open_connections = _Connections.of(self.server_state, self.loop, limits)
+        if len(self.connections) >= limits.max_connections and not open_connections.evict():
+            transport.abort()  # every connection has a request in progress: refuse this one
+            return
         super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
-        idle[self] = None
-        self._head_deadline = self.loop.call_later(
-            limits.header_timeout_seconds, self._head_too_slow
-        )
+        open_connections.add(self)
+        self.head_started = self.loop.time()
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.transport is None:  # refused in connection_made
             return
-        _idle_connections(self.server_state).pop(self, None)
-        self._cancel_deadline()
+        _Connections.of(self.server_state, self.loop, self._limits).discard(self)
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        reading_head = not self._in_body
-        heads_done = self._heads_done
+        cycle = self.cycle
+        if cycle is not None and cycle.more_body:  # a request body: not a head
+            super().data_received(data)
+            return
+        if self.head_started is None:
+            self.head_started = self.loop.time()
+        self._chunk = len(data)
         super().data_received(data)
-        if reading_head and self._heads_done == heads_done and not self._refused:
+        if self.head_started is not None and not self._refused:
             # The whole chunk belongs to a request head that is not finished yet.
             self._head_bytes += len(data)
             if self._head_bytes > self._limits.max_header_bytes:
                 self._refuse()
 
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self._header_count = 0
-        if self._head_deadline is None:
-            self._head_deadline = self.loop.call_later(
-                self._limits.header_timeout_seconds, self._head_too_slow
-            )
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._header_count += 1
-        if self._header_count > self._limits.max_headers:
-            self._refused = True
-            raise _TooManyHeaders  # stops the parser; answered in send_400_response
-        super().on_header(name, value)
-
     def on_headers_complete(self) -> None:
-        self._heads_done += 1
+        self.head_started = None
+        received = self._head_bytes + self._chunk
         self._head_bytes = 0
-        self._in_body = True
-        self._cancel_deadline()
-        _idle_connections(self.server_state).pop(self, None)
+        limits = self._limits
+        if len(self.headers) > limits.max_headers or (
+            received > limits.max_header_bytes and self._head_size() > limits.max_header_bytes
+        ):
+            self._refused = True
+            raise _HeadTooLarge  # stops the parser; answered in send_400_response
         super().on_headers_complete()
-
-    def on_message_complete(self) -> None:
-        self._in_body = False
-        super().on_message_complete()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing() and not self.pipeline:
-            _idle_connections(self.server_state)[self] = None
 
     def send_400_response(self, msg: str) -> None:
         if self._refused:
             self._refuse()
         else:
             super().send_400_response(msg)
+
+    @property
+    def busy(self) -> bool:
+        """A request is between its headers and the end of its answer."""
+        cycle = self.cycle
+        return cycle is not None and not cycle.response_complete
+
+    def head_too_slow(self) -> None:
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def _head_size(self) -> int:
+        return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
 
     def _refuse(self) -> None:
         """431, then close: the request's head is over a limit."""
@@ -239,21 +230,52 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
             self.transport.write(_HEADERS_TOO_LARGE)
             self.transport.close()
 
-    def _head_too_slow(self) -> None:
-        self._head_deadline = None
-        if not self.transport.is_closing():
-            self.transport.close()
 
-    def _cancel_deadline(self) -> None:
-        if self._head_deadline is not None:
-            self._head_deadline.cancel()
-            self._head_deadline = None
+class _Connections:
+    """A server's open connections, oldest first, and the sweep that closes the ones whose
+    request head is past its deadline (every quarter of the deadline, at most 1 s)."""
 
+    def __init__(self, loop: asyncio.AbstractEventLoop, limits: ConnectionLimits) -> None:
+        self._open: dict[CoalescingHttpToolsProtocol, None] = {}
+        self._loop = loop
+        self._timeout = limits.header_timeout_seconds
+        self._interval = min(1.0, self._timeout / 4)
+        self._sweep_handle: asyncio.TimerHandle | None = None
 
-def _idle_connections(state: Any) -> dict[CoalescingHttpToolsProtocol, None]:
-    """The server's connections with no request in progress, the longest idle first."""
-    idle: dict[CoalescingHttpToolsProtocol, None] | None = getattr(state, "openams_idle", None)
-    if idle is None:
-        idle = {}
-        state.openams_idle = idle
-    return idle
+    @classmethod
+    def of(
+        cls, state: Any, loop: asyncio.AbstractEventLoop, limits: ConnectionLimits
+    ) -> _Connections:
+        found: _Connections | None = getattr(state, "openams_connections", None)
+        if found is None:
+            found = cls(loop, limits)
+            state.openams_connections = found
+        return found
+
+    def add(self, connection: CoalescingHttpToolsProtocol) -> None:
+        self._open[connection] = None
+        if self._sweep_handle is None:
+            self._sweep_handle = self._loop.call_later(self._interval, self._sweep)
+
+    def discard(self, connection: CoalescingHttpToolsProtocol) -> None:
+        self._open.pop(connection, None)
+
+    def evict(self) -> bool:
+        """Close (reset) the oldest connection with no request in progress; False if
+        every connection has one."""
+        for connection in self._open:
+            if not connection.busy:
+                del self._open[connection]
+                connection.transport.abort()
+                return True
+        return False
+
+    def _sweep(self) -> None:
+        self._sweep_handle = None
+        late = self._loop.time() - self._timeout
+        for connection in [
+            c for c in self._open if c.head_started is not None and c.head_started < late
+        ]:
+            connection.head_too_slow()
+        if self._open:
+            self._sweep_handle = self._loop.call_later(self._interval, self._sweep)
