@@ -11,7 +11,6 @@ import httpx
 
 from openams.gateway.app import Gateway, build_gateway, create_app
 from openams.gateway.domain.notification import DeliveryAttempt, Notification
-from openams.gateway.notify.delivery import DELIVERY_TIMEOUT_SECONDS
 from openams.gateway.notify.dispatcher import Dispatcher
 from openams.gateway.settings import Settings
 from openams.protocol.keys import KeyPair, generate_key_pair
@@ -131,11 +130,9 @@ class SandboxGateway:
             if self._closed:
                 raise RuntimeError("the sandbox gateway is closed")
             if self._dispatcher is None:
-                self._dispatcher = self.gateway.dispatcher(
-                    on_attempt=self._record,
-                    # Receivers are local: no HTTP(S)_PROXY from the environment.
-                    http=httpx.Client(timeout=DELIVERY_TIMEOUT_SECONDS, trust_env=False),
-                )
+                # the dispatcher's own clients: one deadline per attempt, the checked
+                # address pinned, no HTTP(S)_PROXY from the environment
+                self._dispatcher = self.gateway.dispatcher(on_attempt=self._record)
             return self._dispatcher.drain()
 
     @property
