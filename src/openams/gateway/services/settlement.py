@@ -240,6 +240,11 @@ class Settlement:
         settle_follow_up(
             uow, payment, SettlementKind.CAPTURE, capture_id, amount, now, moved_before=0, book=book
         )
+        self._notify_capture(uow, payment, capture)
+        return capture
+
+    def _notify_capture(self, uow: UnitOfWork, payment: Payment, capture: Capture) -> None:
+        """The capture's CAPTURE_RESULT, to the payment's notify URL (else the default)."""
         self.notifier.enqueue(
             uow,
             client_id=payment.client_id,
@@ -249,7 +254,6 @@ class Settlement:
             url=payment.notify_url,
             body=capture_notification_body(capture),
         )
-        return capture
 
     def begin_capture(
         self,
@@ -313,12 +317,4 @@ class Settlement:
             payment.fail_capture()
         uow.captures.save(capture)
         uow.payments.save(payment)
-        self.notifier.enqueue(
-            uow,
-            client_id=payment.client_id,
-            notify_type=NotifyType.CAPTURE_RESULT,
-            subject_id=capture.capture_id,
-            payment_id=payment.payment_id,
-            url=payment.notify_url,
-            body=capture_notification_body(capture),
-        )
+        self._notify_capture(uow, payment, capture)
