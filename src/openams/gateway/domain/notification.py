@@ -7,6 +7,7 @@ then delivered at least once by the dispatcher on Antom's retry schedule.
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
@@ -44,7 +45,11 @@ MAX_ATTEMPTS = len(RETRY_INTERVALS)
 
 
 def new_notification_id() -> str:
-    return "N" + secrets.token_hex(15)
+    """31 characters: ``N``, the creation instant in nanoseconds (16 hex digits), then 56
+    random bits. Ids made one after another sort one after another, so notifications
+    written in the same millisecond (a PAYMENT_RESULT and its automatic CAPTURE_RESULT)
+    keep the order they were written in."""
+    return f"N{time.time_ns():016x}{secrets.token_hex(7)}"
 
 
 def delay_before_attempt(attempt_number: int) -> timedelta:
