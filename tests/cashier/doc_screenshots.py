@@ -115,6 +115,17 @@ def capture(browser: Browser, pay: Callable[..., dict[str, Any]], ams: AmsClient
 
     h5 = phone.new_page()
     h5.goto(pay(terminal="WAP", os_type="ANDROID")["normalUrl"])
+    h5.get_by_test_id("account").fill("sandbox_pending")
+    h5.get_by_test_id("password").fill("x")
+    h5.get_by_test_id("login").click()
+    h5.get_by_test_id("confirm").click()
+    h5.get_by_test_id("pay-password").fill("1")
+    h5.get_by_test_id("pay").click()
+    h5.get_by_test_id("result").wait_for()
+    save(h5, "result-pending")
+
+    h5 = phone.new_page()
+    h5.goto(pay(terminal="WAP", os_type="ANDROID")["normalUrl"])
     h5.get_by_test_id("account").fill("sandbox_processing")
     h5.get_by_test_id("password").fill("x")
     h5.get_by_test_id("login").click()
