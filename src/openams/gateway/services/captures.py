@@ -33,9 +33,8 @@ from openams.gateway.domain.transactions import (
 from openams.gateway.domain.transitions import PaymentStatus
 from openams.gateway.services.pay_rules import blank, parse_money
 from openams.gateway.services.payments import PaymentService
-from openams.gateway.services.presenters import capture_body
+from openams.gateway.services.presenters import capture_body, transaction_result
 from openams.gateway.services.refunds import failure_code
-from openams.gateway.services.settlement import capture_result
 from openams.protocol.models import CaptureRequest
 from openams.protocol.money import Money
 from openams.protocol.results import lookup, result
@@ -96,7 +95,7 @@ class CaptureService:
                 assert raced is not None
                 return _replay(raced, request.payment_id, amount)
             uow.commit()
-        return {"result": capture_result(capture), **capture_body(capture)}
+        return {"result": transaction_result(capture), **capture_body(capture)}
 
     # ------------------------------------------------------ sandbox outcomes
 
@@ -236,4 +235,4 @@ def _replay(capture: Capture, payment_id: str, amount: Money) -> dict[str, Any]:
     problem = capture.repeat_problem(payment_id, amount)
     if problem is not None:
         raise problem
-    return {"result": capture_result(capture), **capture_body(capture)}
+    return {"result": transaction_result(capture), **capture_body(capture)}

@@ -65,6 +65,19 @@ def authorization_fields(payment: Payment) -> dict[str, Any]:
     return {"authExpiryTime": iso(payment.auth_expires_at)}
 
 
+def transaction_result(transaction: Capture | Refund) -> dict[str, str]:
+    """The ``result`` of a capture or refund: S, U (CAPTURE_IN_PROCESS /
+    REFUND_IN_PROCESS) or F with its reason."""
+    if transaction.status is TransactionStatus.SUCCESS:
+        return result("SUCCESS", "success")
+    if transaction.status is TransactionStatus.PROCESSING:
+        in_process = (
+            "CAPTURE_IN_PROCESS" if isinstance(transaction, Capture) else "REFUND_IN_PROCESS"
+        )
+        return result(in_process)
+    return result(transaction.result_code or "PROCESS_FAIL", transaction.result_message)
+
+
 def capture_body(capture: Capture) -> dict[str, Any]:
     """The capture fields of the capture response and of notifyCapture (spec §3.6, §5.2)."""
     body: dict[str, Any] = {

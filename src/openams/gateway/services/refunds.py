@@ -43,26 +43,12 @@ from openams.gateway.domain.transactions import (
 from openams.gateway.domain.transitions import PaymentStatus
 from openams.gateway.services.notifications import Notifier
 from openams.gateway.services.pay_rules import blank, check_notify_url, parse_money
-from openams.gateway.services.payments import PaymentService
-from openams.gateway.services.presenters import refund_body
+from openams.gateway.services.payments import Outcome, PaymentService
+from openams.gateway.services.presenters import refund_body, transaction_result
 from openams.gateway.services.settlement import settle_follow_up
 from openams.protocol.models import InquiryRefundRequest, RefundRequest
 from openams.protocol.money import Money
 from openams.protocol.results import RESULT_CODES, ResultStatus, lookup, result
-
-
-class Outcome:
-    SUCCESS = "SUCCESS"
-    FAIL = "FAIL"
-
-
-def refund_result(refund: Refund) -> dict[str, str]:
-    """The ``result`` of a refund: S, U (REFUND_IN_PROCESS) or F with its reason."""
-    if refund.status is TransactionStatus.SUCCESS:
-        return result("SUCCESS", "success")
-    if refund.status is TransactionStatus.PROCESSING:
-        return result("REFUND_IN_PROCESS")
-    return result(refund.result_code or "PROCESS_FAIL", refund.result_message)
 
 
 def refund_notification_body(
@@ -72,7 +58,7 @@ def refund_notification_body(
     ``result`` F and the failure's code."""
     return {
         "notifyType": NotifyType.REFUND_RESULT.value,
-        "result": refund_result(refund),
+        "result": transaction_result(refund),
         "refundStatus": refund.status.value,
         **refund_body(refund, settlement),
     }
@@ -172,7 +158,7 @@ class RefundService:
                 return _replay(uow, raced, request.payment_id, amount)
             if is_async:  # the outcome, its settlement and REFUND_RESULT come when it ends
                 uow.commit()
-                return {"result": refund_result(refund), **refund_body(refund)}
+                return {"result": transaction_result(refund), **refund_body(refund)}
             settlement = settle_follow_up(
                 uow,
                 payment,
@@ -411,4 +397,4 @@ def _replay(uow: UnitOfWork, refund: Refund, payment_id: str, amount: Money) -> 
     if problem is not None:
         raise problem
     settlement = uow.settlements.get(refund.client_id, SettlementKind.REFUND, refund.refund_id)
-    return {"result": refund_result(refund), **refund_body(refund, settlement)}
+    return {"result": transaction_result(refund), **refund_body(refund, settlement)}

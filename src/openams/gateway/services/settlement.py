@@ -45,7 +45,11 @@ from openams.gateway.domain.transactions import (
 from openams.gateway.domain.transitions import PaymentStatus
 from openams.gateway.services.fx import price_on
 from openams.gateway.services.notifications import Notifier, payment_result_body
-from openams.gateway.services.presenters import authorization_fields, capture_body
+from openams.gateway.services.presenters import (
+    authorization_fields,
+    capture_body,
+    transaction_result,
+)
 from openams.protocol.money import Money
 from openams.protocol.results import result
 
@@ -143,18 +147,9 @@ def capture_notification_body(capture: Capture) -> dict[str, Any]:
     failure's code for one that failed."""
     return {
         "notifyType": NotifyType.CAPTURE_RESULT.value,
-        "result": capture_result(capture),
+        "result": transaction_result(capture),
         **capture_body(capture),
     }
-
-
-def capture_result(capture: Capture) -> dict[str, str]:
-    """The ``result`` of a capture: S, U (CAPTURE_IN_PROCESS) or F with its reason."""
-    if capture.status is TransactionStatus.SUCCESS:
-        return result("SUCCESS", "success")
-    if capture.status is TransactionStatus.PROCESSING:
-        return result("CAPTURE_IN_PROCESS")
-    return result(capture.result_code or "PROCESS_FAIL", capture.result_message)
 
 
 @dataclass
