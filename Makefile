@@ -8,8 +8,11 @@ INSTALLED := $(VENV)/.installed
 # pytest-xdist workers: the suite waits on servers, browsers and subprocesses, so four
 # keep two cores busy. PYTEST_WORKERS=0 runs it in one process; PYTEST_ARGS adds options.
 PYTEST_WORKERS ?= 4
+# A worker that dies ends the run with its test named, instead of being replaced: after a
+# replacement, pytest-xdist 3.8 was seen waiting for ever on tests nobody had been given.
+XDIST_ARGS := --max-worker-restart=0
 
-.PHONY: run test lint check-format format install clean browser
+.PHONY: run test lint check-format format install clean browser mutation
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,13 +28,19 @@ run: $(INSTALLED)
 
 ## test: lint, types, import contracts, then the whole suite
 test: lint browser
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(TIMEOUT) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(XDIST_ARGS) $(PYTEST_ARGS)
 
 ## browser: Debian's Chromium for the Playwright tests (never a downloaded browser)
 browser:
 	@command -v chromium >/dev/null || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+## mutation: mutation testing of the critical modules (long; not part of `make test`).
+## MUTATION_ARGS picks groups or a sample, e.g. MUTATION_ARGS="signing --sample 40".
+mutation: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e ".[mutation]"
+	$(BIN)/python bench/mutation.py $(MUTATION_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check src tests bench
@@ -44,4 +53,4 @@ format: $(INSTALLED)
 	$(BIN)/ruff format src tests bench
 
 clean:
-	rm -rf $(VENV) .venv-official var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-official .antom-npm var .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -21,6 +22,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -197,19 +199,49 @@ class RunResult:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-async def _exchange(
+async def exchange(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
-) -> bytes:
+) -> tuple[bytes, bytes]:
+    """One HTTP/1.1 exchange on a keep-alive connection: the answer's head and body."""
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
     length = 0
     for line in head.split(b"\r\n"):
         if line[:15].lower() == b"content-length:":
             length = int(line[15:])
-    body = await reader.readexactly(length)
+    return head, await reader.readexactly(length)
+
+
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> bytes:
+    head, body = await exchange(reader, writer, request)
     if not head.startswith(b"HTTP/1.1 200"):
         raise RuntimeError(head[:100])
     return body
+
+
+def pay_body(
+    request_id: str,
+    notify_url: str = "https://merchant.example/notify",
+    description: str = "openams benchmark order",
+) -> bytes:
+    """A signed-ready pay body (new paymentRequestId each call) for the benches."""
+    body: dict[str, Any] = {
+        "productCode": "CASHIER_PAYMENT",
+        "paymentRequestId": request_id,
+        "paymentAmount": {"currency": "HKD", "value": "100"},
+        "paymentMethod": {"paymentMethodType": "ALIPAY_HK"},
+        "paymentRedirectUrl": "https://merchant.example/return",
+        "paymentNotifyUrl": notify_url,
+        "env": {"terminalType": "WEB", "clientIp": "114.121.121.01"},
+        "order": {
+            "orderAmount": {"currency": "HKD", "value": "100"},
+            "referenceOrderId": "ORDER_" + request_id,
+            "orderDescription": description,
+        },
+    }
+    return json.dumps(body).encode()
 
 
 async def closed_loop(

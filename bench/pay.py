@@ -19,6 +19,7 @@ bound measured the same way. Reproduce::
     .venv/bin/python bench/pay.py --database-url ... --workers 2 --server-cpus 0,1
     .venv/bin/python bench/pay.py --loop-first false  # every AMS request on a thread
     .venv/bin/python bench/pay.py --api-threads 0     # AMS requests inline on the loop
+    .venv/bin/python bench/pay.py --request-log both  # the request log off, then on
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from loadgen import (
     http_request,
     new_loop,
     open_loop,
+    pay_body,
     pin,
     serve,
     temporary_database,
@@ -54,24 +56,6 @@ CLIENT_ID = "SANDBOX_BENCH"
 PATH = "/ams/api/v1/payments/pay"
 REQUEST_TIME = "2026-01-01T00:00:00+00:00"
 EXPECT = b'"resultCode":"PAYMENT_IN_PROCESS"'
-
-
-def pay_body(request_id: str) -> bytes:
-    body: dict[str, Any] = {
-        "productCode": "CASHIER_PAYMENT",
-        "paymentRequestId": request_id,
-        "paymentAmount": {"currency": "HKD", "value": "100"},
-        "paymentMethod": {"paymentMethodType": "ALIPAY_HK"},
-        "paymentRedirectUrl": "https://merchant.example/return",
-        "paymentNotifyUrl": "https://merchant.example/notify",
-        "env": {"terminalType": "WEB", "clientIp": "114.121.121.01"},
-        "order": {
-            "orderAmount": {"currency": "HKD", "value": "100"},
-            "referenceOrderId": "ORDER_" + request_id,
-            "orderDescription": "openams benchmark order",
-        },
-    }
-    return json.dumps(body).encode()
 
 
 def _sign_chunk(args: tuple[str, list[str]]) -> list[bytes]:
@@ -148,6 +132,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         env = {} if args.api_threads is None else {"OPENAMS_API_THREADS": args.api_threads}
         if args.loop_first is not None:
             env["OPENAMS_API_LOOP_FIRST"] = args.loop_first
+        env["OPENAMS_REQUEST_LOG"] = args.request_log
         with serve(url, key_file, cpus=server_cpus, workers=args.workers, env=env) as server:
             pin(client_cpus)
             loop = new_loop()
@@ -178,6 +163,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "workers": args.workers,
         "api_threads": args.api_threads or "default",
         "api_loop_first": args.loop_first or "default",
+        "request_log": args.request_log,
         "crypto_bound_per_s": round(bound["per_wall_second"]),
         "crypto_bound_per_cpu_s": round(bound["per_cpu_second"]),
         "pay_per_s": round(peak.rate),
@@ -210,10 +196,31 @@ def main() -> None:
         default=None,
         help="OPENAMS_API_LOOP_FIRST for the server (default: on for SQLite)",
     )
+    parser.add_argument(
+        "--request-log",
+        choices=["true", "false", "both"],
+        default="true",
+        help="OPENAMS_REQUEST_LOG for the server; both: off then on, in one run, compared",
+    )
     parser.add_argument("--server-cpus", default="0", help="CPUs for the server ('' = any)")
     parser.add_argument("--client-cpus", default="1", help="CPUs for the load generator")
     args = parser.parse_args()
-    print(json.dumps(run(args), indent=2))
+    if args.request_log != "both":
+        print(json.dumps(run(args), indent=2))
+        return
+    results = {}
+    for setting in ("false", "true", "false", "true"):  # alternated: the CPU's speed drifts
+        measured = run(argparse.Namespace(**{**vars(args), "request_log": setting}))
+        results.setdefault(setting, []).append(measured)
+    off = sum(r["pay_per_server_cpu_s"] for r in results["false"]) / 2
+    on = sum(r["pay_per_server_cpu_s"] for r in results["true"]) / 2
+    summary = {
+        "runs": results,
+        "pay_per_server_cpu_s_log_off": round(off),
+        "pay_per_server_cpu_s_log_on": round(on),
+        "log_on_over_off": round(on / off, 3),
+    }
+    print(json.dumps(summary, indent=2))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import os
 import uuid
 from pathlib import Path
 
-from openams.sdk import Client
+from openams.sdk import Client, buyer_redirect
 
 KEYS = Path(os.environ.get("OPENAMS_KEY_DIR", "var/sandbox-merchant"))
 BASE_URL = os.environ.get("OPENAMS_PUBLIC_URL", "http://127.0.0.1:8080")
@@ -43,7 +43,8 @@ def main() -> None:
             }
         )
         print(f"pay: {payment.result.result_code} paymentId={payment.payment_id}")
-        print(f"buyer goes to: {payment.normal_url}")
+        redirect = buyer_redirect(payment, "WEB")  # the terminalType sent above
+        print(f"buyer goes to: {redirect.url if redirect else 'nowhere (already final)'}")
         done = client.request(
             "/ams/api/v1/testHelpers/completePayment",
             {"paymentRequestId": request_id, "outcome": "SUCCESS"},

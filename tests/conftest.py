@@ -12,6 +12,7 @@ import shutil
 import ssl
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -61,6 +62,40 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return GroupedLoadScheduling(config, log)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """When a worker dies, say how: its exit status (a signal's name when a signal ended
+    it) and what the kernel logged about it, so that a crash in CI explains itself."""
+    if not error:
+        return
+    import signal
+    import subprocess
+    import sys
+
+    popen = getattr(getattr(getattr(node, "gateway", None), "_io", None), "popen", None)
+    if popen is None:
+        return
+    try:
+        status = popen.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        status = None
+    how = (
+        "still running 10 s after its channel closed"
+        if status is None
+        else f"killed by {signal.Signals(-status).name}"
+        if status < 0
+        else f"exit status {status}"
+    )
+    print(f"\n[worker pid {popen.pid}] {how}", file=sys.stderr)
+    try:
+        kernel = subprocess.run(["dmesg"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return
+    lines = [line for line in kernel.splitlines() if str(popen.pid) in line]
+    for line in lines[-5:]:
+        print(f"[kernel] {line}", file=sys.stderr)
+
+
 @pytest.fixture(scope="session")
 def merchant_keys() -> KeyPair:
     return generate_key_pair()
@@ -71,21 +106,31 @@ def other_merchant_keys() -> KeyPair:
     return generate_key_pair()
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """A fresh database: a SQLite file, or a throw-away PostgreSQL schema."""
+@contextmanager
+def fresh_database(directory: Path) -> Iterator[str]:
+    """The URL of a fresh database: a SQLite file in ``directory``, or a PostgreSQL
+    schema of its own (dropped afterwards) when OPENAMS_TEST_DATABASE_URL is set."""
     if not POSTGRES_URL:
-        yield f"sqlite:///{tmp_path / 'openams.db'}"
+        yield f"sqlite:///{directory / 'openams.db'}"
         return
     schema = f"t_{uuid.uuid4().hex[:16]}"
     admin = create_engine(normalize_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a throw-away PostgreSQL schema."""
+    with fresh_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -96,13 +141,32 @@ def gateway_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+#: Where AMS requests run, for the tests of races (those that ask for ``requests_run``):
+#: on the event loop first (SQLite's default, where one request is answered at a time, so
+#: nothing interleaves) and on the request threads (PostgreSQL's default, and SQLite's
+#: with OPENAMS_API_LOOP_FIRST=false), where concurrent requests really interleave. The
+#: PostgreSQL pass runs PostgreSQL's configuration only: loop-first there answers one
+#: request at a time with every database round trip on the loop, which a hundred
+#: concurrent requests on a busy machine turn into client timeouts, not into races.
+REQUESTS_RUN = ("request-threads",) if POSTGRES_URL else ("loop-first", "request-threads")
+
+
+@pytest.fixture(params=REQUESTS_RUN)
+def requests_run(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def settings(database_url: str, gateway_key_file: Path) -> Settings:
+def settings(database_url: str, gateway_key_file: Path, request: pytest.FixtureRequest) -> Settings:
+    loop_first = None  # the default for the database
+    if "requests_run" in request.fixturenames:
+        loop_first = request.getfixturevalue("requests_run") == "loop-first"
     return Settings(
         database_url=database_url,
         public_url=PUBLIC_URL,
         gateway_private_key_file=gateway_key_file,
         notify_initial_delay_ms=0,
+        api_loop_first=loop_first,
     )
 
 
@@ -155,7 +219,13 @@ def gateway(
             shutil.copyfile(request.getfixturevalue("migrated_sqlite"), database)
     built = build_gateway(settings, clock=clock)
     yield built
-    built.engine.dispose()
+    built.close()
+
+
+#: Seconds a test's HTTP client waits for an answer (httpx's default is 5). The suite runs
+#: in parallel workers, often beside other work: on a loaded machine a correct answer
+#: has been seen to take longer than 5 s, and a test must not fail for that.
+LOADED_MACHINE_TIMEOUT = 60.0
 
 
 @pytest.fixture
@@ -163,7 +233,7 @@ def http(gateway: Gateway) -> Iterator[httpx.Client]:
     """An HTTP client talking to the gateway served for real on 127.0.0.1."""
     with (
         live_server(create_app(gateway=gateway)) as url,
-        httpx.Client(base_url=url, verify=UNUSED_TLS) as client,
+        httpx.Client(base_url=url, verify=UNUSED_TLS, timeout=LOADED_MACHINE_TIMEOUT) as client,
     ):
         yield client
 

@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
 from openams.gateway.app import Gateway, create_app
 from openams.gateway.settings import Settings
 from tests.chromium import launch, playwright_driver
-from tests.conftest import UNUSED_TLS
+from tests.conftest import LOADED_MACHINE_TIMEOUT, UNUSED_TLS
 from tests.live_server import live_server
 from tests.ports import free_port
 
@@ -39,7 +39,9 @@ PHONE: dict[str, Any] = {
         "(KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36"
     ),
 }
-DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 860}}
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
+#: Every page a test screenshots must fit both widths: nothing scrolls sideways.
+FIT_VIEWPORTS = ({"width": 390, "height": 844}, {"width": 1280, "height": 800})
 
 
 @pytest.fixture
@@ -62,7 +64,7 @@ def settings(database_url: str, gateway_key_file: Path, port: int) -> Settings:
 def http(gateway: Gateway, port: int) -> Iterator[httpx.Client]:
     with (
         live_server(create_app(gateway=gateway), port=port) as url,
-        httpx.Client(base_url=url, verify=UNUSED_TLS) as client,
+        httpx.Client(base_url=url, verify=UNUSED_TLS, timeout=LOADED_MACHINE_TIMEOUT) as client,
     ):
         yield client
 
@@ -121,14 +123,55 @@ class Browsing:
         return self.page(PHONE, **options)
 
     def shot(self, page: Page, name: str) -> Path:
+        """Screenshot ``page``, then check it fits a phone and a desktop (nothing scrolls
+        sideways at either width) and reads no raw timestamp."""
         self.count += 1
         path = self.folder / f"{self.count:02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)
+        assert_fits(page, name)
         return path
 
     def close(self) -> None:
         for context in self.contexts:
             context.close()
+
+
+#: An ISO-8601 moment as the wire writes it ("2026-12-06T17:39:00+00:00"): data, not prose.
+RAW_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def assert_fits(page: Page, name: str) -> None:
+    """``page`` has no horizontal overflow at 390x844 nor at 1280x800, and its visible text
+    shows no raw ISO timestamp."""
+    original = page.viewport_size
+    try:
+        for size in FIT_VIEWPORTS:
+            page.set_viewport_size(size)
+            widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert widths[0] <= widths[1], f"{name} ({page.url}) scrolls sideways at {size}"
+    finally:
+        if original is not None:
+            page.set_viewport_size(original)
+    text = page.locator("body").inner_text()
+    assert not RAW_TIMESTAMP.search(text), f"{name} ({page.url}) shows a raw timestamp"
+    assert page.evaluate(PROSE_BROKEN_ANYWHERE) == [], f"{name}: prose may break mid-word"
+    assert page.evaluate(SQUEEZED_LOGOS) == [], f"{name}: a logo is not shown at its size"
+
+
+#: Elements whose own text has words (a space) yet may break inside a word ("sca nning"):
+#: only ids, links and codes, which have no spaces, may break anywhere.
+PROSE_BROKEN_ANYWHERE = """() => [...document.querySelectorAll("body *")].filter(el => {
+  const own = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.data).join("");
+  if (!/\\S\\s+\\S/.test(own)) { return false; }
+  const style = getComputedStyle(el);
+  return style.wordBreak === "break-all" || style.overflowWrap === "anywhere";
+}).map(el => el.outerHTML.slice(0, 80))"""
+
+#: Method logos drawn at one size and shown at another.
+SQUEEZED_LOGOS = """() => [...document.querySelectorAll("img.logo")].filter(img =>
+  img.complete && (img.clientWidth !== img.naturalWidth || img.clientHeight !== img.naturalHeight)
+).map(img => `${img.src} drawn ${img.naturalWidth}x${img.naturalHeight}`
+  + ` shown ${img.clientWidth}x${img.clientHeight}`)"""
 
 
 @pytest.fixture

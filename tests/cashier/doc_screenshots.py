@@ -74,7 +74,7 @@ def main() -> None:
                 capture(browser, lambda **o: ams.call("payments/pay", shop_order(**o)).body, ams)
             finally:
                 browser.close()
-        gateway.engine.dispose()
+        gateway.close()
 
 
 def capture(browser: Browser, pay: Callable[..., dict[str, Any]], ams: AmsClient) -> None:

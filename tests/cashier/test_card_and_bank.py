@@ -113,6 +113,42 @@ def test_card_with_3ds_challenge_and_saved_card(
     assert "4000000000003220" not in caplog.text and "4000 0000 0000 3220" not in caplog.text
 
 
+def test_server_side_card_errors_name_every_field_once(ams: AmsClient, browsing: Browsing) -> None:
+    """Without the page's script the server checks the card: every wrong field gets its
+    own message next to it, once, and one summary links to each."""
+    body = card_pay(ams)
+    page = browsing.page(java_script_enabled=False)
+    page.goto(body["normalUrl"])
+    fill_card(page, "4000 0000 0000 3221", month="13", cvv="12")
+    page.get_by_test_id("pay").click()
+    errors = {
+        field: page.locator(f'[data-error-for="{field}"]').inner_text()
+        for field in ("number", "expiry", "cvv")
+    }
+    assert errors == {
+        "number": "Card number is not valid (check the digits).",
+        "expiry": "Expiry month must be 01 to 12.",
+        "cvv": "Security code must have 3 digits for VISA.",
+    }
+    text = page.locator("body").inner_text()
+    for message in errors.values():
+        assert text.count(message) == 1, message
+    summary = page.get_by_test_id("server-error")
+    assert summary.get_attribute("role") == "alert"
+    links = summary.locator("a")
+    assert links.all_inner_texts() == ["Card number", "Expiry date", "Security code (CVV)"]
+    for link in links.all():
+        target = link.get_attribute("href") or ""
+        assert page.locator(target).count() == 1, target
+    assert page.get_by_test_id("expiry-month").input_value() == "13"  # kept: not secret
+    assert page.get_by_test_id("card-number").input_value() == ""  # never echoed back
+    browsing.shot(page, "card-server-errors")
+
+    fill_card(page, "4000 0000 0000 3220", month="12", cvv="123")
+    page.get_by_test_id("pay").click()
+    assert page.get_by_test_id("last-four").inner_text() == "3220"
+
+
 def test_card_without_save_option_gets_no_token(ams: AmsClient, browsing: Browsing) -> None:
     body = card_pay(ams)
     page = browsing.page()

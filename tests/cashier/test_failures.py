@@ -55,6 +55,12 @@ def test_wallet_failures(
     assert_failed(phone, ams, body, code)
 
 
+#: A button's text and border colours, as the page paints them.
+STYLE = "b => [getComputedStyle(b).color, getComputedStyle(b).borderTopColor]"
+NEUTRAL = ["rgb(28, 36, 48)", "rgb(201, 209, 220)"]
+DANGER = ["rgb(161, 42, 42)", "rgb(227, 180, 180)"]
+
+
 def test_processing_then_success_account(ams: AmsClient, browsing: Browsing) -> None:
     body = pay(ams, terminal="WEB")
     desktop = browsing.page()
@@ -66,6 +72,8 @@ def test_processing_then_success_account(ams: AmsClient, browsing: Browsing) -> 
     phone.get_by_test_id("login").click()
     phone.get_by_test_id("confirm").click()
     assert phone.get_by_test_id("processing").is_visible()
+    # "Check again" is a neutral secondary button, not the red of a decline.
+    assert phone.get_by_test_id("check-again").evaluate(STYLE) == NEUTRAL
     browsing.shot(phone, "processing")
     assert inquiry(ams, body["paymentId"])["paymentStatus"] == "PROCESSING"
     assert desktop.url == body["normalUrl"]  # nothing final yet
@@ -136,6 +144,7 @@ def test_decline_button_on_every_page(ams: AmsClient, browsing: Browsing, where:
         fill_card(page, "4000 0000 0000 3220")
         page.get_by_test_id("pay").click()
         page.get_by_test_id("otp").wait_for()
+    assert page.get_by_test_id("decline").evaluate(STYLE) == DANGER
     page.get_by_test_id("decline").click()
     browsing.shot(page, f"declined-{where}")
     assert_failed(page, ams, body, "PROCESS_FAIL")

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import httpx
 
 from tests.ams_client import AmsClient
+from tests.cashier.conftest import Browsing
 from tests.cashier.helpers import code_value, pay
 
 
@@ -60,8 +61,9 @@ def test_an_http_link_opens_inside_the_wallet_frame(http: httpx.Client) -> None:
         assert opened_url(page) == link  # exactly as scanned: nothing added
         assert 'data-testid="open-continue"' in page.text
         assert "wallet simulator" in page.text
-        # The merchant learns nothing from the wallet page: no Referer.
+        # The merchant learns only that the wallet opened it: the origin, no path.
         assert page.headers["referrer-policy"] == "no-referrer"
+        assert '<meta name="referrer" content="origin">' in page.text
 
 
 def test_anything_else_is_refused_with_a_clear_page(http: httpx.Client) -> None:
@@ -86,3 +88,21 @@ def test_scanning_a_payment_code_opens_the_wallet_login(ams: AmsClient, http: ht
     login = http.get(opened_url(frame))
     assert login.status_code == 200
     assert 'data-testid="login"' in login.text and 'name="mode" value="scan"' in login.text
+
+
+def test_scanner_pages_fit_a_phone_and_a_desktop(
+    ams: AmsClient, browsing: Browsing, base_url: str
+) -> None:
+    """The scanner, the wallet frame around a long payment link and the payment code's
+    first page, in Chromium (each screenshot checks both widths)."""
+    value = code_value(pay(ams, terminal="WEB"))
+    page = browsing.phone()
+    page.route(re.compile(r"/code/"), lambda route: route.abort())  # hold the wallet frame
+    page.goto(f"{base_url}/wallet/scan")
+    browsing.shot(page, "wallet-scan")
+    page.get_by_test_id("scan-code").fill(value)
+    page.get_by_test_id("scan-open").click()
+    assert page.get_by_test_id("open-url").inner_text() == value
+    browsing.shot(page, "wallet-open")
+    page.goto(f"{base_url}/wallet/paycode")
+    browsing.shot(page, "wallet-paycode-start")

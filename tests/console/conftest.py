@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from openams.gateway.app import Gateway
-from tests.conftest import UNUSED_TLS
+from tests.conftest import LOADED_MACHINE_TIMEOUT, UNUSED_TLS
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -40,7 +40,9 @@ def console_user(gateway: Gateway) -> str:
 @pytest.fixture
 def console(http: httpx.Client, console_user: str) -> Iterator[httpx.Client]:
     """A second client on the same server (its own cookies), signed in as admin."""
-    with httpx.Client(base_url=str(http.base_url), verify=UNUSED_TLS) as client:
+    with httpx.Client(
+        base_url=str(http.base_url), verify=UNUSED_TLS, timeout=LOADED_MACHINE_TIMEOUT
+    ) as client:
         reply = sign_in(client)
         assert reply.status_code == 303, reply.text
         yield client

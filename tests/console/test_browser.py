@@ -1,6 +1,6 @@
 """The console in headless Chromium (Debian's /usr/bin/chromium): sign in, each page,
-each action. Screenshots go to test-artifacts/screenshots/console/, and to docs/img/
-when OPENAMS_DOC_SCREENSHOTS=1.
+each action. Screenshots go to test-artifacts/screenshots/console/ (docs/img/'s come from
+test_every_page_fits.py and test_disputes_console.py).
 
 The Playwright driver is module-scoped and closed at the module's end: while it runs
 it keeps an asyncio loop alive, which later ``asyncio.run`` tests must not meet.
@@ -9,12 +9,12 @@ it keeps an asyncio loop alive, which later ``asyncio.run`` tests must not meet.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from openams.gateway.app import Gateway
@@ -53,12 +53,15 @@ def page(browser: Browser, http: httpx.Client, console_user: str) -> Iterator[Pa
         context.close()
 
 
-def shot(page: Page, name: str) -> None:
+def shot(page: Page, name: str, *, docs: bool = True) -> None:
+    """``console-<name>.png`` in test-artifacts, and a copy in docs/img (64 colours,
+    small) with OPENAMS_DOC_SCREENSHOTS=1 unless ``docs`` is False."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"console-{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("OPENAMS_DOC_SCREENSHOTS") == "1":
-        shutil.copy(path, ROOT / "docs" / "img" / path.name)
+    if docs and os.environ.get("OPENAMS_DOC_SCREENSHOTS") == "1":
+        image = Image.open(path).convert("RGB").quantize(colors=64)
+        image.save(ROOT / "docs" / "img" / path.name, optimize=True)
 
 
 def test_sign_in_page_and_wrong_password(
@@ -68,7 +71,7 @@ def test_sign_in_page_and_wrong_password(
     try:
         login = context.new_page()
         login.goto("/console/login")
-        shot(login, "login")
+        shot(login, "login", docs=False)
         login.get_by_label("Password").fill("wrong password")
         login.get_by_role("button", name="Sign in").click()
         expect(login.get_by_role("alert")).to_have_text("Wrong username or password.")
@@ -82,12 +85,12 @@ def test_pages_and_actions(page: Page, ams: AmsClient, gateway: Gateway) -> None
     body = pay_body(value="1234")
     payment_id = str(ams.call("payments/pay", body).body["paymentId"])
     page.reload()
-    shot(page, "merchants")
+    shot(page, "merchants", docs=False)
 
     page.get_by_role("link", name="SANDBOX_TEST_MERCHANT").first.click()
     expect(page.get_by_role("heading", name="Payments")).to_be_visible()
     expect(page.get_by_test_id("payments").get_by_role("row")).to_have_count(5)
-    shot(page, "payments")
+    shot(page, "payments", docs=False)
     page.get_by_label("Id").fill(str(body["paymentRequestId"]))
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_test_id("payments").get_by_role("row")).to_have_count(2)
@@ -98,17 +101,18 @@ def test_pages_and_actions(page: Page, ams: AmsClient, gateway: Gateway) -> None
     expect(page.get_by_role("status")).to_have_text("payment completed: SUCCESS")
     expect(page.get_by_test_id("status")).to_have_text("SUCCESS")
 
-    page.get_by_label("Refund amount (minor units)").fill("234")
+    page.get_by_label("Refund amount (HKD)").fill("2.34")
     page.get_by_role("button", name="Refund").click()
-    expect(page.get_by_role("status")).to_contain_text("accepted")
-    expect(page.get_by_test_id("timeline")).to_contain_text(": 234 SUCCESS")
+    expect(page.get_by_role("status")).to_contain_text("of HKD 2.34 accepted")
+    expect(page.get_by_test_id("timeline")).to_contain_text(": HKD 2.34 SUCCESS")
 
     page.get_by_role("button", name="Resend notification").click()
     expect(page.get_by_role("status")).to_have_text("notification queued again")
-    shot(page, "payment")
+    shot(page, "payment", docs=False)
 
-    page.get_by_role("button", name="Cancel payment").click()
-    expect(page.get_by_role("alert")).to_contain_text("cannot cancel")
+    # partly refunded: Cancel is not offered (the rest can still be refunded)
+    expect(page.get_by_role("button", name="Cancel payment")).to_have_count(0)
+    expect(page.get_by_label("Refund amount (HKD)")).to_have_value("10.00")
 
     page.get_by_role("link", name="Payments").click()
     page.get_by_label("Advance by").fill("900")
@@ -122,7 +126,7 @@ def test_pages_and_actions(page: Page, ams: AmsClient, gateway: Gateway) -> None
     page.get_by_label("Default notify URL").fill("https://shop.example/notify")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_have_text("settings saved")
-    shot(page, "settings")
+    shot(page, "settings", docs=False)
     merchant = gateway.merchants.get("SANDBOX_TEST_MERCHANT")
     assert merchant is not None and merchant.notify_url == "https://shop.example/notify"
 
@@ -130,7 +134,7 @@ def test_pages_and_actions(page: Page, ams: AmsClient, gateway: Gateway) -> None
     expect(page.get_by_role("heading", name="Settlement report")).to_be_visible()
     summary = page.get_by_test_id("settlement-summary")
     expect(summary).to_contain_text(str(body["paymentAmount"]["currency"]))
-    shot(page, "reports")
+    shot(page, "reports", docs=False)
     with page.expect_download() as download:
         page.get_by_test_id("download-transactions").click()
     lines = Path(download.value.path()).read_text().splitlines()
@@ -162,7 +166,7 @@ def test_key_rotation(page: Page, gateway: Gateway, merchant: str) -> None:
 
     page.get_by_role("link", name="Retire key version 1").click()
     expect(page.get_by_role("heading", name="Retire key version 1?")).to_be_visible()
-    shot(page, "key-retire")
+    shot(page, "key-retire", docs=False)
     page.get_by_role("link", name="Keep it").click()
     expect(page.get_by_test_id("key-status-1")).to_have_text("valid")
 
@@ -171,5 +175,5 @@ def test_key_rotation(page: Page, gateway: Gateway, merchant: str) -> None:
     expect(page.get_by_role("status")).to_contain_text("key version 1 retired")
     expect(page.get_by_test_id("key-status-1")).to_contain_text("retired")
     expect(page.get_by_role("link", name="Retire key version 1")).to_have_count(0)
-    shot(page, "keys")
+    shot(page, "keys", docs=False)
     assert [s.status for s in gateway.console.keys(merchant)] == ["retired", "active"]

@@ -110,4 +110,4 @@ def test_migration_keeps_the_newest_existing_key_active(
         assert states == {"1": "valid", "2": "active"}
         gateway.merchants.authenticate("SANDBOX_OLD", "1")
     finally:
-        gateway.engine.dispose()
+        gateway.close()

@@ -98,7 +98,7 @@ def test_detail_timeline_simulate_resend_and_attempts(
         page = f"{BASE}/payments/{payment_id}"
         detail = console.get(page)
         assert detail.status_code == 200
-        assert "created for 100 HKD" in detail.text
+        assert "created for HKD 1.00" in detail.text
         assert "Simulate success" in detail.text
         # resend before any notification: a clear refusal
         text = notice(console, post(console, page, f"{page}/resend"))
@@ -131,13 +131,13 @@ def test_simulate_failure(console: httpx.Client, ams: AmsClient) -> None:
 def test_refund_and_its_errors(console: httpx.Client, ams: AmsClient) -> None:
     payment_id = pay(ams)
     page = f"{BASE}/payments/{payment_id}"
-    text = notice(console, post(console, page, f"{page}/refund", amount="40"))
+    text = notice(console, post(console, page, f"{page}/refund", amount="0.40"))
     assert 'class="error"' in text
     notice(console, post(console, page, f"{page}/simulate", outcome="SUCCESS"))
-    text = notice(console, post(console, page, f"{page}/refund", amount="40"))
-    assert "refund" in text and "accepted" in text
-    assert ": 40 SUCCESS" in text  # on the timeline
-    text = notice(console, post(console, page, f"{page}/refund", amount="100"))
+    text = notice(console, post(console, page, f"{page}/refund", amount="0.40"))
+    assert "refund" in text and "of HKD 0.40 accepted" in text
+    assert ": HKD 0.40 SUCCESS" in text  # on the timeline
+    text = notice(console, post(console, page, f"{page}/refund", amount="1.00"))
     assert 'class="error"' in text
 
 
@@ -175,7 +175,7 @@ def test_advance_clock_expires_payments(console: httpx.Client, ams: AmsClient) -
     payment_id = pay(ams)
     listing = f"{BASE}/payments"
     text = notice(console, post(console, listing, f"{BASE}/advance-clock", seconds="900"))
-    assert "advanced 900 s" in text and "1 payments moved" in text
+    assert "advanced 900 s" in text and "1 payments expired" in text
     bad = notice(console, post(console, listing, f"{BASE}/advance-clock", seconds="abc"))
     assert "seconds must be a whole number" in bad
     assert payment_id in text

@@ -65,6 +65,7 @@ def test_list_query_uses_the_client_created_index(gateway: Gateway) -> None:
     assert seeded == ROWS
     queries = [
         payments_page_query("SANDBOX_BIG", limit=51),
+        payments_page_query("SANDBOX_BIG", before=(START + 100_000_000, "P000300000"), limit=51),
         payments_page_query("SANDBOX_BIG", after=(START + 100_000_000, "P000300000"), limit=51),
         payments_page_query("SANDBOX_SMALL", status="SUCCESS", method_type="ALIPAY_HK", limit=51),
         payments_page_query(
@@ -80,10 +81,21 @@ def test_list_query_uses_the_client_created_index(gateway: Gateway) -> None:
 
     # the pages the service hands out are complete, ordered and disjoint
     seen: list[tuple[int, str]] = []
-    after = None
+    pages = []
+    before = None
     for _ in range(3):
-        page = gateway.console.payments("SANDBOX_SMALL", PaymentFilters(), after, limit=200)
-        seen += [(p.created_at, p.payment_id) for p in page.payments]
-        after = page.next_after
+        page = gateway.console.payments("SANDBOX_SMALL", PaymentFilters(), before, limit=200)
+        pages.append(page.rows)
+        seen += [(p.created_at, p.payment_id) for p in page.rows]
+        before = (page.rows[-1].created_at, page.rows[-1].payment_id) if page.older else None
     assert seen == sorted(seen, reverse=True)
     assert len(set(seen)) == len(seen) == 600
+    # and back: the page before the third is the second
+    third_first = pages[2][0]
+    back = gateway.console.payments(
+        "SANDBOX_SMALL",
+        PaymentFilters(),
+        after=(third_first.created_at, third_first.payment_id),
+        limit=200,
+    )
+    assert back.rows == pages[1] and back.newer and back.older

@@ -237,3 +237,11 @@ def test_a_session_copied_before_a_password_change_is_refused_after_it(
         assert sign_in(console, password="a brand new password").status_code == 303
         assert console.get("/console").status_code == 200
         assert copy.get("/console").status_code == 303
+
+
+def test_the_csrf_cookie_is_httponly_and_lax(http: httpx.Client) -> None:
+    reply = http.get("/console/login")
+    cookie = next(
+        v for k, v in reply.headers.multi_items() if k == "set-cookie" and "openams_csrf=" in v
+    ).lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie

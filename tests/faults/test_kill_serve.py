@@ -166,11 +166,27 @@ def _client_work(
             ledger.completed[payment_id] = outcome
 
 
-def _kill_at_random(
-    served: Gateway_Process, rng: random.Random, done: threading.Event, kills: list[float]
+def _progress(ledger: Ledger) -> int:
+    with ledger.lock:
+        return len(ledger.answered) + len(ledger.completed)
+
+
+def _kill_during_the_burst(
+    served: Gateway_Process,
+    ledger: Ledger,
+    rng: random.Random,
+    done: threading.Event,
+    kills: list[float],
 ) -> None:
-    while len(kills) < KILLS and not done.is_set():
-        if done.wait(rng.uniform(0.1, 0.8)):
+    """KILLS SIGKILLs spread over the burst whatever the machine's speed: the k-th once
+    k/(KILLS+1) of the pays and completions are answered, then a random moment later
+    (so it lands inside a request, a commit or a delivery, not between them)."""
+    work = 2 * PAYS
+    for k in range(1, KILLS + 1):
+        while _progress(ledger) < k * work // (KILLS + 1):
+            if done.wait(0.01):
+                return
+        if done.wait(rng.uniform(0.0, 0.1)):
             return
         served.kill()
         kills.append(time.monotonic())
@@ -221,7 +237,9 @@ def test_sigkill_serve_during_pays_and_completions_loses_nothing(
             except BaseException as exc:  # reported below
                 errors.append(exc)
 
-        killer = threading.Thread(target=_kill_at_random, args=(served, rng, done, kills))
+        killer = threading.Thread(
+            target=_kill_during_the_burst, args=(served, ledger, rng, done, kills)
+        )
         threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
         killer.start()
         for thread in threads:
@@ -297,7 +315,7 @@ def test_sigkill_serve_during_pays_and_completions_loses_nothing(
         assert delivered == expected
         duplicates = len(merchant.received) - cut - len(delivered)
 
-    assert len(kills) >= 3  # the kills really happened during the burst
+    assert len(kills) == KILLS  # every kill happened during the burst
     assert served.starts == len(kills) + 1
     print(
         f"\nfaults: {PAYS} pays + {PAYS} completions from {CLIENTS} clients, "

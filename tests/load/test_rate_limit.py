@@ -77,7 +77,7 @@ def limited(
             AmsClient(http, "SANDBOX_NEIGHBOUR", other_keys.private_key, key),
             gateway,
         )
-    gateway.engine.dispose()
+    gateway.close()
 
 
 def test_requests_over_the_limit_get_traffic_exceed_limit(

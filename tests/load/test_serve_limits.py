@@ -268,3 +268,43 @@ def test_a_head_sent_one_byte_at_a_time_is_closed_at_the_deadline(
         sock.close()
         assert closed
         _signed_pay_succeeds(served)
+
+
+def _healthz_on(sock: socket.socket) -> bytes:
+    """One GET /healthz on ``sock``: the whole answer (b"" if the server had closed it)."""
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        if not (chunk := sock.recv(65536)):
+            return answer
+        answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    length = int(next(
+        line.split(b":", 1)[1] for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    ))  # fmt: skip
+    while len(body) < length and (chunk := sock.recv(65536)):
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+def test_a_kept_alive_connection_outlives_a_clients_pool_expiry(
+    gateway: Gateway,
+    database_url: str,
+    gateway_key_file: Path,
+    merchant_keys: KeyPair,
+    tmp_path: Path,
+) -> None:
+    """The client, not the server, ends an idle connection: after an idle pause longer
+    than httpx keeps a connection in its pool, the server still answers on it (at
+    uvicorn's default the server closed it as the client reused it: a reset)."""
+    client_expiry = httpx.Limits().keepalive_expiry
+    assert client_expiry is not None
+    with serve(gateway, database_url, gateway_key_file, merchant_keys, tmp_path) as served:
+        sock = served.connect()
+        try:
+            assert _healthz_on(sock).startswith(b"HTTP/1.1 200 ")
+            time.sleep(client_expiry + 1)
+            assert _healthz_on(sock).startswith(b"HTTP/1.1 200 ")
+        finally:
+            sock.close()

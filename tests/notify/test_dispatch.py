@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from openams.gateway.app import Gateway
-from openams.gateway.domain.notification import RETRY_INTERVALS, DeliveryStatus
+from openams.gateway.domain.notification import RETRY_INTERVALS, DeliveryStatus, NotifyType
+from openams.gateway.notify.delivery import notification_bytes
 from openams.gateway.notify.dispatcher import Dispatcher
+from openams.gateway.store.tables import notifications
 from openams.protocol.signing import parse_signature_header, verify
 from tests.ams_client import AmsClient
 from tests.conftest import ShiftableClock
@@ -243,3 +248,54 @@ def test_initial_delay_defaults_to_three_to_five_seconds(settings) -> None:  # t
 def test_schedule_is_antoms() -> None:
     minutes = [i / timedelta(minutes=1) for i in RETRY_INTERVALS]
     assert minutes == [0, 2, 10, 10, 60, 120, 360, 900]
+
+
+def test_every_attempt_sends_the_stored_body_bytes(
+    ams: AmsClient, gateway: Gateway, dispatcher: Dispatcher, clock: ShiftableClock
+) -> None:
+    """The dispatcher sends the stored ``body_json`` as it is, never re-encoded: the same
+    bytes on every attempt, and the bytes the body as read back encodes to (a Decimal
+    ``quotePrice`` exact; floats a request may carry, in exponent form, stored as they
+    read back)."""
+    body = {
+        "notifyType": "PAYMENT_RESULT",
+        "settlementQuote": {"quotePrice": Decimal("0.1404494382")},
+        "tiny": 1e-07,
+        "huge": 1e20,
+        "zero": Decimal("-0"),
+        "text": "2e5 -0] ünïcode",
+    }
+    with receiver(fail_then_ack(1)) as merchant:
+        with gateway.store(write=True) as uow:
+            queued = gateway.payments.notifier.enqueue(
+                uow,
+                client_id=ams.client_id,
+                notify_type=NotifyType.PAYMENT_RESULT,
+                subject_id="BYTES",
+                payment_id="BYTES",
+                url=merchant.url,
+                body=body,
+            )
+            uow.commit()
+        assert dispatcher.drain() == 1
+        clock.advance(RETRY_INTERVALS[1].total_seconds())
+        assert dispatcher.drain() == 1
+    first, second = merchant.received
+    with gateway.engine.connect() as conn:
+        stored = conn.execute(
+            select(notifications.c.body_json).where(
+                notifications.c.notification_id == queued.notification_id
+            )
+        ).scalar_one()
+    assert first.body == second.body == stored.encode("utf-8")
+    assert b'"quotePrice":0.1404494382}' in first.body
+    with gateway.store() as uow:
+        read_back = uow.outbox.get(queued.notification_id)
+    assert read_back is not None and read_back.status is DeliveryStatus.DELIVERED
+    assert notification_bytes(read_back) == first.body
+    assert json.loads(first.body, parse_float=Decimal) == {
+        **body,
+        "tiny": Decimal("1E-7"),
+        "huge": 10**20,
+        "zero": 0,
+    }

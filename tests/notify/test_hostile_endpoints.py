@@ -212,7 +212,9 @@ def test_one_merchant_cannot_take_every_slot(
 
     stop = threading.Event()
     worker = gateway.dispatcher()
-    thread = threading.Thread(target=worker.run_forever, args=(stop, 0.05))
+    # A poll slower than B's attempts end after the stop: the attempts that end must not
+    # start B's queued notifications (they are released), however late the loop looks.
+    thread = threading.Thread(target=worker.run_forever, args=(stop, 2.0))
     with serving(Drip(log)) as slow, receiver(a_answers) as fast:
         for _ in range(4):
             pay_and_complete(ams, slow.url)

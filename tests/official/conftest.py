@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from openams.protocol.keys import load_private_key, load_public_key, pem_body, public_key_pem
+from tests.conftest import fresh_database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OFFICIAL_VENV = REPO_ROOT / ".venv-official"
@@ -319,8 +320,25 @@ class OfficialGateway:
         return text[-chars:]
 
 
-def _database_url(directory: Path) -> str:
-    return os.environ.get("OPENAMS_TEST_DATABASE_URL") or f"sqlite:///{directory / 'official.db'}"
+def webhook_check(message: Any, public_key: str) -> dict[str, Any]:
+    """A driver ``webhook_check`` of a notification a test receiver got (``Received``)."""
+    return {
+        "op": "webhook_check",
+        "path": message.path,
+        "client_id": message.headers["client-id"],
+        "time": message.headers["request-time"],
+        "body": message.body.decode(),
+        "signature_header": message.headers["signature"],
+        "public_key": public_key,
+    }
+
+
+@pytest.fixture(scope="session")
+def official_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The official gateway's database: a SQLite file, or on PostgreSQL a schema of its
+    own (not the ``test`` database's default schema), dropped after the session."""
+    with fresh_database(tmp_path_factory.mktemp("official-db")) as url:
+        yield url
 
 
 def _wait_for_tls(process: subprocess.Popen[bytes], tls: TLSFiles, log_path: Path) -> None:
@@ -352,12 +370,14 @@ def _wait_for_tls(process: subprocess.Popen[bytes], tls: TLSFiles, log_path: Pat
 
 
 @pytest.fixture(scope="session")
-def official_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfficialGateway]:
+def official_gateway(
+    tmp_path_factory: pytest.TempPathFactory, official_database_url: str
+) -> Iterator[OfficialGateway]:
     if not openams_cli().exists():
         pytest.fail(f"the gateway CLI {openams_cli()} is not installed", pytrace=False)
     directory = tmp_path_factory.mktemp("official-gateway")
     tls = make_tls_files(directory)
-    database_url = _database_url(directory)
+    database_url = official_database_url
     client_id = f"SANDBOX_OFFICIAL_{uuid.uuid4().hex[:12].upper()}"
 
     keys_dir = directory / "merchant-keys"
@@ -410,6 +430,8 @@ def official_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Offic
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
+            # notifications to the tests' receivers on 127.0.0.1
+            env={**os.environ, "OPENAMS_ALLOW_PRIVATE_NOTIFY_URLS": "true"},
         )
         try:
             _wait_for_tls(process, tls, log_path)

@@ -9,7 +9,7 @@ from openams.protocol.keys import pem_body
 from tests.ams_client import AmsClient
 from tests.gateway.integration.payloads import pay_body
 from tests.notify.receiver import receiver
-from tests.official.conftest import OfficialSDK
+from tests.official.conftest import OfficialSDK, webhook_check
 
 pytestmark = pytest.mark.official
 
@@ -31,15 +31,7 @@ def test_official_check_signature_accepts_delivered_notifications(
     finally:
         dispatcher.close()
     [message] = merchant.received
-    check = {
-        "op": "webhook_check",
-        "path": message.path,
-        "client_id": message.headers["client-id"],
-        "time": message.headers["request-time"],
-        "body": message.body.decode(),
-        "signature_header": message.headers["signature"],
-        "public_key": pem_body(gateway.key_pair.public_pem),
-    }
+    check = webhook_check(message, pem_body(gateway.key_pair.public_pem))
     tampered = message.body.decode().replace(ams.client_id, "x", 1).replace("100", "999", 1)
     good, bad = official_sdk.run([check, check | {"body": tampered}])
     assert good == {"valid": True}, good

@@ -13,7 +13,7 @@ from openams.protocol.keys import pem_body
 from tests.ams_client import AmsClient
 from tests.gateway.integration.payloads import pay_body
 from tests.notify.receiver import receiver
-from tests.official.conftest import OfficialGateway, OfficialSDK
+from tests.official.conftest import OfficialGateway, OfficialSDK, webhook_check
 
 pytestmark = pytest.mark.official
 
@@ -44,18 +44,8 @@ def test_official_check_signature_accepts_pending_then_result(
         "PAYMENT_RESULT",
         "S",
     )
-    checks = [
-        {
-            "op": "webhook_check",
-            "path": message.path,
-            "client_id": message.headers["client-id"],
-            "time": message.headers["request-time"],
-            "body": message.body.decode(),
-            "signature_header": message.headers["signature"],
-            "public_key": pem_body(gateway.key_pair.public_pem),
-        }
-        for message in (pending, final)
-    ]
+    public_key = pem_body(gateway.key_pair.public_pem)
+    checks = [webhook_check(message, public_key) for message in (pending, final)]
     assert official_sdk.run(checks) == [{"valid": True}, {"valid": True}]
 
 

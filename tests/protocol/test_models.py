@@ -343,6 +343,8 @@ def _strategy(annotation: Any, depth: int) -> st.SearchStrategy[Any]:
         return st.one_of(_scalar_text, st.integers(min_value=0, max_value=99999))
     if annotation is bool:
         return st.one_of(st.booleans(), st.sampled_from(["true", "false"]))
+    if annotation is int:  # inquireNotificationList's limit
+        return st.integers(min_value=1, max_value=100)
     if annotation is Decimal:  # quotePrice: a JSON number, or a numeric string
         return st.one_of(
             st.decimals(min_value=0, max_value=10**6, places=10),

@@ -18,6 +18,7 @@ from openams.protocol.signing import (
     SignatureHeaderError,
     build_signature_header,
     decode_signature_value,
+    encode_signature_value,
     parse_signature_header,
     sign,
     sign_content,
@@ -378,6 +379,12 @@ def _encodings(draw: st.DrawFn, b64: str) -> str:
 
 
 @settings(max_examples=300, deadline=None)
+@given(raw=st.binary(max_size=300))
+def test_property_the_signature_value_is_exactly_quote_plus_of_base64(raw: bytes) -> None:
+    assert encode_signature_value(raw) == quote_plus(base64.b64encode(raw).decode())
+
+
+@settings(max_examples=300, deadline=None)
 @given(raw=st.binary(min_size=1, max_size=300), data=st.data())
 def test_property_every_encoding_of_a_signature_decodes_as_with_unquote(
     raw: bytes, data: st.DataObject
@@ -413,3 +420,9 @@ def test_a_non_ascii_signature_value_is_refused_not_raised(private_key: rsa.RSAP
         with pytest.raises(SignatureHeaderError):
             decode_signature_value(value)
         assert not verify("POST", PATH, CLIENT_ID, TIME, BODY, value, private_key.public_key())
+
+
+@pytest.mark.parametrize("value", ["not base64!", "abc%ZZ", "é"])
+def test_a_value_that_is_not_base64_says_so(value: str) -> None:
+    with pytest.raises(SignatureHeaderError, match="signature value is not base64"):
+        decode_signature_value(value)

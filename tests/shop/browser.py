@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.chromium import chromium_browser
 
@@ -26,6 +26,15 @@ PHONE: dict[str, Any] = {
 def chromium() -> Iterator[Browser]:
     with chromium_browser() as browser:
         yield browser
+
+
+@pytest.fixture
+def contexts(chromium: Browser) -> Iterator[list[BrowserContext]]:
+    """Closed after the test; each test appends the contexts it opens."""
+    opened: list[BrowserContext] = []
+    yield opened
+    for context in opened:
+        context.close()
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -10,9 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
+from openams.gateway.settings import Settings
 from openams.shop import Shop, ShopSettings, create_shop_app
 from openams.testing import SandboxGateway, SandboxKeys, SandboxMerchant
+from openams.testing._sandbox import sandbox_settings
 from openams.testing._server import LiveServer, bind_local, socket_url
+from tests.conftest import fresh_database
 
 DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
 IPHONE_UA = (
@@ -39,17 +42,27 @@ class RunningShop:
 ShopStarter = Callable[..., RunningShop]
 
 
+@pytest.fixture(scope="session")
+def openams_settings(
+    tmp_path_factory: pytest.TempPathFactory, openams_keys: SandboxKeys
+) -> Iterator[Settings]:
+    """The shop's gateway on a fresh database: SQLite, or a PostgreSQL schema of its own
+    when OPENAMS_TEST_DATABASE_URL is set (the shop keeps its own SQLite file either way)."""
+    with fresh_database(tmp_path_factory.mktemp("openams-gateway")) as url:
+        folder = tmp_path_factory.mktemp("openams-gateway-files")
+        yield sandbox_settings(folder / "unused.db", openams_keys, database_url=url)
+
+
 @pytest.fixture
 def start_shop(
     tmp_path: Path,
     openams_gateway: SandboxGateway,
     openams_merchant: SandboxMerchant,
-    openams_keys: SandboxKeys,
 ) -> Iterator[ShopStarter]:
     """Start a shop on uvicorn with ``ShopSettings`` overrides (one per test, at most)."""
     keys = tmp_path / "shop-keys"
     keys.mkdir()
-    (keys / "private_key.pem").write_text(openams_keys.merchant.private_pem)
+    (keys / "private_key.pem").write_text(openams_merchant.private_key_pem)
     (keys / "gateway_public_key.pem").write_text(openams_gateway.public_key_pem)
     started: list[tuple[LiveServer, Shop]] = []
 

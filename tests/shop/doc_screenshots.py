@@ -76,6 +76,10 @@ def main() -> None:
                 try:
                     page = browser.new_context(viewport={"width": 900, "height": 600}).new_page()
                     capture(page, server.url, gateway, merchant, folder)
+                    phone = browser.new_context(
+                        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+                    ).new_page()
+                    capture_phone(phone, server.url)
                 finally:
                     browser.close()
         finally:
@@ -115,6 +119,16 @@ def capture(
     page.get_by_text("Paid. Thank you!").wait_for()
     save(page, "result-paid")
 
+    # The merchant refunds part of the order from its admin page.
+    page.goto(f"{shop_url}/admin/orders/{order_id}")
+    page.get_by_label("Admin secret").fill(ADMIN_SECRET)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**/admin/orders/{order_id}")
+    page.get_by_test_id("refund-amount").fill("20")
+    page.get_by_test_id("refund").click()
+    page.get_by_test_id("done").wait_for()
+    save(page, "order-refunded")
+
     day = datetime.now(UTC).date().isoformat()
     result = CliRunner().invoke(
         openams_cli,
@@ -142,6 +156,17 @@ def capture(
     page.get_by_role("button", name="Reconcile").click()
     page.get_by_test_id("counts").wait_for()
     save(page, "reconciliation")
+
+
+def capture_phone(page: Page, shop_url: str) -> None:
+    """The catalogue and a checkout on a 390 px phone screen."""
+    page.goto(shop_url + "/")
+    save(page, "phone-catalogue")
+    page.get_by_test_id("product-kettle").get_by_role("button", name="Add to cart").click()
+    page.wait_for_url("**/cart")
+    page.get_by_role("button", name="Checkout").click()
+    page.wait_for_url(re.compile(r".*/orders/\w+/checkout$"))
+    save(page, "phone-checkout")
 
 
 if __name__ == "__main__":

@@ -31,10 +31,20 @@ def place_order(browser: httpx.Client, product: str = "tea") -> str:
     return match.group(1)
 
 
+def pay_form_fields(browser: httpx.Client, order_id: str, method: str) -> dict[str, str]:
+    """The checkout page's pay form as the browser would send it (csrf, attempt, method)."""
+    page = browser.get(f"/orders/{order_id}/checkout").text
+    fields = {"method": method, "csrf": csrf_of(page)}
+    match = re.search(r'name="attempt" value="([A-Za-z0-9]*)"', page)
+    if match:
+        fields["attempt"] = match.group(1)
+    return fields
+
+
 def start_payment(browser: httpx.Client, order_id: str, method: str = "ALIPAY_HK") -> str:
     """POST the pay form; returns the Location the shop redirects the buyer to."""
-    csrf = csrf_of(browser.get(f"/orders/{order_id}/checkout").text)
-    paid = browser.post(f"/orders/{order_id}/pay", data={"method": method, "csrf": csrf})
+    fields = pay_form_fields(browser, order_id, method)
+    paid = browser.post(f"/orders/{order_id}/pay", data=fields)
     assert paid.status_code == 303, paid.text
     return str(paid.headers["location"])
 

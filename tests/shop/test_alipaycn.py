@@ -6,10 +6,11 @@ from __future__ import annotations
 import html
 import json
 import re
+from urllib.parse import parse_qs, urlsplit
 
 from openams.testing import complete_payment
 from tests.shop.conftest import ShopStarter
-from tests.shop.helpers import add_to_cart, pay_form, place_order, stored_pay_request
+from tests.shop.helpers import add_to_cart, csrf_of, pay_form, place_order, stored_pay_request
 
 
 def _attempts(body: dict[str, object]) -> list[dict[str, str]]:
@@ -28,14 +29,13 @@ def test_alipaycn_pay_carries_goods_and_settles_in_the_payment_currency(
         order_id = place_order(browser, "tea")  # tea x 3, mug x 1
         answer = pay_form(browser, order_id, "ALIPAY_CN")
         status = browser.get(f"/orders/{order_id}/status").json()
-    # ALIPAY_CN answers with a GET redirectActionForm whose `parameters` the shop's page
-    # submits to the AlipayCN cashier.
-    assert answer.status_code == 200, answer.text
-    form = re.search(r'<form id="redirect" method="get" action="([^"]+)"', answer.text)
-    assert form and html.unescape(form.group(1)) == f"{shop.gateway.url}/alipaycn/pc/cashier"
-    parameters = re.search(r'name="parameters" value="([^"]+)"', answer.text)
-    assert parameters
-    assert json.loads(html.unescape(parameters.group(1)))["amountCurrency"] == "HKD"
+    # ALIPAY_CN answers with a GET redirectActionForm: the shop sends the buyer to the
+    # AlipayCN cashier with its `parameters` in the query, as submitting the form would.
+    assert answer.status_code == 303, answer.text
+    location = urlsplit(answer.headers["location"])
+    assert location._replace(query="").geturl() == f"{shop.gateway.url}/alipaycn/pc/cashier"
+    (parameters,) = parse_qs(location.query)["parameters"]
+    assert json.loads(parameters)["amountCurrency"] == "HKD"
 
     request_id = _attempts(status)[0]["paymentRequestId"]
     stored = stored_pay_request(shop.gateway, request_id)
@@ -58,7 +58,7 @@ def test_alipaycn_in_cny_settles_in_the_configured_currency_and_gets_paid(
     shop = start_shop(currency="CNY", cny_settlement_currency="USD")
     with shop.browser() as browser, shop.merchant.client() as client:
         order_id = place_order(browser, "kettle")
-        assert pay_form(browser, order_id, "ALIPAY_CN").status_code == 200
+        assert pay_form(browser, order_id, "ALIPAY_CN").status_code == 303
         request_id = _attempts(browser.get(f"/orders/{order_id}/status").json())[0][
             "paymentRequestId"
         ]
@@ -88,3 +88,32 @@ def test_a_broken_settlement_rule_shows_the_gateway_result_on_the_checkout_page(
     assert _attempts(status)[0]["status"] == "FAIL"
     assert _attempts(status)[0]["resultCode"] == "SETTLE_CONTRACT_NOT_MATCH"
     assert status["status"] == "OPEN"  # the buyer can pick another method
+
+
+def test_alipaycn_gross_settlement_amount_is_stored_and_shown(start_shop: ShopStarter) -> None:
+    """The AlipayCN guide: grossSettlementAmount is what the payment actually settles as
+    (USD for a CNY payment); the shop keeps it and shows it on the order's admin page."""
+    shop = start_shop(currency="CNY", cny_settlement_currency="USD", admin_secret="s3cret-admin")
+    with shop.browser() as browser, shop.merchant.client() as client:
+        order_id = place_order(browser, "kettle")
+        assert pay_form(browser, order_id, "ALIPAY_CN").status_code == 303
+        (attempt,) = _attempts(browser.get(f"/orders/{order_id}/status").json())
+        complete_payment(client, attempt["paymentRequestId"])
+        shop.gateway.deliver_notifications()
+        inquiry = client.inquiry_payment({"paymentRequestId": attempt["paymentRequestId"]})
+        gross = inquiry.gross_settlement_amount
+        assert gross is not None and gross.currency == "USD"
+        (attempt,) = _attempts(browser.get(f"/orders/{order_id}/status").json())
+        assert attempt["grossSettlementAmount"] == {"currency": "USD", "value": gross.value}
+        login = browser.get(f"/admin/login?next=/admin/orders/{order_id}")
+        browser.post(
+            "/admin/login",
+            data={
+                "secret": "s3cret-admin",
+                "csrf": csrf_of(login.text),
+                "next": f"/admin/orders/{order_id}",
+            },
+        )
+        page = html.unescape(browser.get(f"/admin/orders/{order_id}").text)
+    shown = f"USD {int(gross.value) / 100:.2f}"
+    assert re.search(rf'data-testid="gross-settlement"[^>]*>\s*{re.escape(shown)}', page), page

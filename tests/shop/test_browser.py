@@ -10,31 +10,20 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 
-import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from openams.sdk import Client
-from tests.shop.browser import PHONE, chromium
+from tests.shop.browser import PHONE, chromium, contexts
 from tests.shop.conftest import DESKTOP_UA, RunningShop
 
-__all__ = ["chromium"]  # the module-scoped browser fixture, used below
+__all__ = ["chromium", "contexts"]  # fixtures, used below
 
 PHONE_UA = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
     "(KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36"
 )
 CHAOS_PATH = "/ams/api/v1/testHelpers/notificationChaos"
-
-
-@pytest.fixture
-def contexts(chromium: Browser) -> Iterator[list[BrowserContext]]:
-    """Closed after the test; each test appends the contexts it opens."""
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        context.close()
 
 
 def open_context(opened: list[BrowserContext], browser: Browser, **options: object) -> Page:

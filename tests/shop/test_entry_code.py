@@ -17,7 +17,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import Browser, expect
 
-from openams.sdk import ApiError, Client
+from openams.sdk import ApiError, BuyerRedirect, Client
 from openams.shop import Shop
 from openams.shop.entry_code import (
     MERCHANT,
@@ -27,7 +27,6 @@ from openams.shop.entry_code import (
     continuation_of,
     parse_amount,
 )
-from openams.shop.service import Redirect
 from openams.shop.store import payments
 from openams.testing import complete_payment
 from tests.shop.browser import PHONE, chromium, screenshot
@@ -209,7 +208,7 @@ def test_pay_sends_what_the_sdk_entry_code_builder_requires(
     assert direct.redirect_action_form is not None
     assert direct.redirect_action_form.redirect_url == direct.normal_url
     assert direct.scheme_url is None and direct.applink_url is None
-    assert continuation_of(direct) == Redirect(direct.normal_url)
+    assert continuation_of(direct) == BuyerRedirect(direct.normal_url)
 
 
 def test_the_notification_marks_the_order_paid(

@@ -147,10 +147,12 @@ def test_the_page_needs_the_admin_secret_and_explains_bad_files(
 ) -> None:
     shop = start_shop(admin_secret=ADMIN_SECRET)
     with shop.browser() as visitor:
-        assert visitor.get("/admin/reconciliation").headers["location"] == "/admin/login"
+        assert visitor.get("/admin/reconciliation").headers["location"] == (
+            "/admin/login?next=/admin/reconciliation"
+        )
         csrf = csrf_of(visitor.get("/admin/login").text)
         wrong = visitor.post("/admin/login", data={"secret": "guess", "csrf": csrf})
-        assert wrong.status_code == 403 and "wrong admin secret" in wrong.text
+        assert wrong.status_code == 403 and "Wrong admin secret." in wrong.text
         refused = visitor.post(
             "/admin/reconciliation",
             data={"csrf": csrf},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,13 +21,14 @@ from openams.sdk import (
     verify_notification,
 )
 from openams.testing import (
-    DEFAULT_CLIENT_ID,
+    CLIENT_ID_PREFIX,
     NotificationInbox,
     NotificationWaitTimeout,
     SandboxGateway,
     SandboxMerchant,
     complete_payment,
     complete_payment_async,
+    sandbox_settings,
 )
 
 
@@ -142,8 +144,8 @@ def test_the_merchant_fixture_configures_an_application(
     openams_merchant: SandboxMerchant, openams_gateway: SandboxGateway
 ) -> None:
     """A merchant application builds its own client from configuration."""
-    assert openams_merchant.client_id == DEFAULT_CLIENT_ID
-    assert openams_merchant.client_id.startswith("SANDBOX_")
+    assert openams_merchant.client_id.startswith(CLIENT_ID_PREFIX)
+    assert CLIENT_ID_PREFIX.startswith("SANDBOX_")
     assert openams_merchant.base_url == openams_gateway.url
     assert openams_gateway.url.startswith("http://127.0.0.1:")
     assert openams_merchant.gateway_public_key_pem == openams_gateway.public_key_pem
@@ -264,26 +266,31 @@ def test_retries_arrive_after_the_sandbox_clock_moves(
     with pytest.raises(NotificationWaitTimeout, match="attempt 1, dropped"):
         openams_notifications.wait_for(1, timeout=0.2)
     moved = openams_client.request("/ams/api/v1/testHelpers/advanceClock", {"seconds": 120})
-    assert moved["pendingNotifications"] == 1, moved
+    assert moved["result"]["resultStatus"] == "S", moved
     [notification] = openams_notifications.wait_for(1)
     assert notification.payment_request_id == body["paymentRequestId"]
     assert [d.kind for d in openams_gateway.deliveries] == ["dropped", "delivery"]
 
 
 def test_environment_variables_do_not_reach_the_test_gateway(
-    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("OPENAMS_DATABASE_URL", "postgresql://nowhere.invalid/none")
     monkeypatch.setenv("OPENAMS_NOTIFY_INITIAL_DELAY_MS", "600000")
     monkeypatch.setenv("OPENAMS_REQUEST_TIME_TOLERANCE_SECONDS", "1")
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
     monkeypatch.setenv("ALL_PROXY", "http://proxy.invalid:3128")
+    # The session's gateway may have started before this test: build settings here too.
+    fresh = sandbox_settings(tmp_path / "gateway.db", request.getfixturevalue("openams_keys"))
     gateway: SandboxGateway = request.getfixturevalue("openams_gateway")
-    settings = gateway.settings
-    assert settings.database_url.startswith("sqlite:///")
-    assert settings.notify_initial_delay_ms == 0
-    assert settings.request_time_tolerance_seconds is None
-    assert settings.public_url == gateway.url
+    assert fresh.database_url.startswith("sqlite:///")
+    for settings in (fresh, gateway.settings):
+        # the session's gateway is on the suite's database (PostgreSQL in CI's second
+        # pass), never on the environment's
+        assert "nowhere.invalid" not in settings.database_url
+        assert settings.notify_initial_delay_ms == 0
+        assert settings.request_time_tolerance_seconds is None
+    assert gateway.settings.public_url == gateway.url
     # ...and neither do proxies: clients and the dispatcher talk to 127.0.0.1 directly.
     client: Client = request.getfixturevalue("openams_client")
     inbox: NotificationInbox = request.getfixturevalue("openams_notifications")
@@ -291,3 +298,33 @@ def test_environment_variables_do_not_reach_the_test_gateway(
     client.pay(body)
     complete_payment(client, body["paymentRequestId"])
     assert len(inbox.wait_for(1)) == 1
+
+
+def test_advance_clock_refusals_raise_api_error(openams_merchant: SandboxMerchant) -> None:
+    with pytest.raises(ApiError) as refused:
+        openams_merchant.advance_clock(0)
+    assert refused.value.result_code == "PARAM_ILLEGAL"
+    assert refused.value.path == "/ams/sandbox/api/v1/testHelpers/advanceClock"
+    unregistered = SandboxMerchant(
+        client_id="SANDBOX_X",
+        private_key_pem=openams_merchant.private_key_pem,
+        public_key_pem=openams_merchant.public_key_pem,
+        gateway_public_key_pem=openams_merchant.gateway_public_key_pem,
+        base_url=openams_merchant.base_url,
+    )
+    with pytest.raises(RuntimeError, match="add_merchant"):
+        unregistered.advance_clock(60)
+
+
+def test_an_inbox_that_was_closed_answers_404(
+    openams_gateway: SandboxGateway, openams_merchant: SandboxMerchant
+) -> None:
+    """Every inbox shares the session's receiver, each on its own path."""
+    first = NotificationInbox(openams_gateway, openams_merchant.client_id)
+    second = NotificationInbox(openams_gateway, openams_merchant.client_id)
+    assert first.url != second.url
+    assert httpx.URL(first.url).netloc == httpx.URL(second.url).netloc
+    first.close()
+    assert httpx.post(first.url, content=b"{}").status_code == 404
+    assert httpx.post(second.url, content=b"{}").status_code == 401
+    second.close()

@@ -141,17 +141,20 @@ def test_fixtures_can_be_overridden_by_the_merchant(
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     pytester.makeconftest(
         """
+        import uuid
+
         import pytest
 
         @pytest.fixture
         def openams_merchant(openams_gateway, openams_keys):
-            return openams_gateway.add_merchant(openams_keys.merchant, client_id="SANDBOX_MY_SHOP")
+            client_id = "SANDBOX_MY_SHOP_" + uuid.uuid4().hex[:8]
+            return openams_gateway.add_merchant(openams_keys.merchant, client_id=client_id)
         """
     )
     pytester.makepyfile(
         test_override="""
         def test_my_client_id(openams_client):
-            assert openams_client.client_id == "SANDBOX_MY_SHOP"
+            assert openams_client.client_id.startswith("SANDBOX_MY_SHOP_")
             answer = openams_client.consult({
                 "productCode": "CASHIER_PAYMENT",
                 "paymentAmount": {"currency": "HKD", "value": "100"},
@@ -214,7 +217,8 @@ def test_the_fixtures_are_listed_with_their_documentation(pytester: pytest.Pytes
     result.stdout.fnmatch_lines_random(
         [
             "openams_keys *session scope*",
-            "openams_settings -- *",
+            "openams_settings *session scope*",
+            "openams_session_gateway *session scope*",
             "openams_gateway -- *",
             "openams_merchant -- *",
             "openams_client -- *",

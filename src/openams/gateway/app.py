@@ -25,31 +25,47 @@ from openams.gateway.services.cashier import CashierService
 from openams.gateway.services.console import ConsoleService
 from openams.gateway.services.consult import ConsultService
 from openams.gateway.services.continuation import Links
+from openams.gateway.services.developer_console import DeveloperConsole
+from openams.gateway.services.disputes import DisputeService
+from openams.gateway.services.exchange_rates import ExchangeRateService
+from openams.gateway.services.frame_origins import FrameOriginService
 from openams.gateway.services.merchants import MerchantService
+from openams.gateway.services.notification_events import NotificationEvents
 from openams.gateway.services.notifications import Notifier, antom_initial_delay
+from openams.gateway.services.payment_codes import PaymentCodeService
 from openams.gateway.services.payments import PaymentService
 from openams.gateway.services.refunds import RefundService
 from openams.gateway.services.reports import ReportService
+from openams.gateway.services.request_log import RequestLogService
 from openams.gateway.services.sandbox import SandboxService
 from openams.gateway.services.sessions import SessionService
 from openams.gateway.services.tickets import TicketSigner
+from openams.gateway.services.vaulting import VaultingService
 from openams.gateway.settings import Settings
 from openams.gateway.store.engine import is_sqlite, make_engine
 from openams.gateway.store.gateway_keys import GATEWAY_KEY_VERSION, load_or_create_gateway_key
 from openams.gateway.store.migrate import upgrade
 from openams.gateway.store.unit_of_work import SqlStore
 from openams.gateway.web.api.absolute_target import AbsoluteTargetMiddleware
+from openams.gateway.web.api.dispute_operations import dispute_operations
 from openams.gateway.web.api.envelope import ResponseSigner
 from openams.gateway.web.api.fastpath import GatewayApp
 from openams.gateway.web.api.openapi import openapi_route
 from openams.gateway.web.api.operations import build_operations
 from openams.gateway.web.api.ratelimit import RateLimiter
-from openams.gateway.web.api.router import AmsApi, ApiConfig
+from openams.gateway.web.api.recorder import RequestRecorder
+from openams.gateway.web.api.reference import reference_routes
+from openams.gateway.web.api.router import AmsApi, ApiConfig, Operation
 from openams.gateway.web.cashier.csrf import Csrf
+from openams.gateway.web.cashier.payment_code_routes import payment_code_router
 from openams.gateway.web.cashier.routes import cashier_router
+from openams.gateway.web.cashier.vaulting import vaulting_router
+from openams.gateway.web.console.developers import developers_router
+from openams.gateway.web.console.disputes import disputes_router
 from openams.gateway.web.console.reports import reports_router
 from openams.gateway.web.console.routes import ConsoleServices, console_router
 from openams.gateway.web.console.security import LoginLimiter, Sessions
+from openams.gateway.web.console.vaulted_cards import vaulted_cards_router
 from openams.protocol.keys import KeyPair, load_private_key
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -73,13 +89,41 @@ class Gateway:
     cashier: CashierService
     refunds: RefundService
     captures: CaptureService
+    payment_codes: PaymentCodeService
+    vaultings: VaultingService
+    exchange_rates: ExchangeRateService
     console: ConsoleService = field(init=False)
+    request_log: RequestLogService = field(init=False)
+    #: Stores the AMS exchanges of this gateway's apps, off the request path.
+    recorder: RequestRecorder = field(init=False)
+    frame_origins: FrameOriginService = field(init=False)
+    disputes: DisputeService = field(init=False)
 
     def __post_init__(self) -> None:
         self.console = ConsoleService(self.store, self.clock)
+        self.request_log = RequestLogService(
+            self.store,
+            self.clock,
+            max_per_merchant=self.settings.request_log_max_per_merchant,
+            max_age_days=self.settings.request_log_max_age_days,
+        )
+        self.recorder = RequestRecorder(
+            self.request_log if self.settings.request_log else None, clock=self.clock
+        )
+        self.frame_origins = FrameOriginService(self.store)
+        self.disputes = DisputeService(
+            self.store, self.payments.catalogue, self.clock, self.payments.notifier, self.payments
+        )
+        self.sandbox.disputes = self.disputes  # an advance applies due dispute deadlines
+
+    def close(self) -> None:
+        """Store what the request log holds, end its writer, release the database."""
+        self.recorder.close()
+        self.engine.dispose()
 
     def dispatcher(self, **options: Any) -> Dispatcher:
         """A notification dispatcher on this gateway's database and key."""
+        options.setdefault("database_on_loop", self.engine.dialect.name != "postgresql")
         return Dispatcher(
             uow=self.store,
             clock=self.clock,
@@ -88,6 +132,7 @@ class Gateway:
             payments=self.payments,
             refunds=self.refunds,
             captures=self.captures,
+            sweeps=(self.disputes.settle_due,),
             allow_private_targets=self.settings.allow_private_notify_urls,
             lease_ms=int(self.settings.notify_lease_seconds * 1000),
             timeout_seconds=self.settings.notify_timeout_seconds,
@@ -127,29 +172,45 @@ def build_gateway(settings: Settings, *, clock: Clock = system_clock) -> Gateway
     payments = PaymentService(store, catalogue, links, clock, notifier, store.new_payments)
     key_pair = gateway_key(settings, engine)
     tickets = TicketSigner(cashier_secret(settings, key_pair))
+    merchants = MerchantService(store, clock)
+    refunds = RefundService(store, catalogue, clock, notifier, payments)
+    captures = CaptureService(store, payments, clock)
+    sandbox = SandboxService(
+        store, payments, notifier, refunds, captures, clock_moved=merchants.forget
+    )
     return Gateway(
         settings=settings,
         engine=engine,
         key_pair=key_pair,
         links=links,
-        merchants=MerchantService(store, clock),
+        merchants=merchants,
         payments=payments,
         sessions=SessionService(store, catalogue, links, clock),
         consult=ConsultService(catalogue),
-        sandbox=SandboxService(store, payments, notifier),
+        sandbox=sandbox,
         store=store,
         clock=clock,
         cashier=CashierService(store, catalogue, links, clock, payments, tickets),
-        refunds=RefundService(store, catalogue, clock, notifier, payments),
-        captures=CaptureService(store, payments, clock),
+        refunds=refunds,
+        captures=captures,
+        payment_codes=PaymentCodeService(store, clock, tickets),
+        vaultings=VaultingService(store, links, clock, notifier),
+        exchange_rates=ExchangeRateService(store, clock),
     )
 
 
 def _lifespan(gateway: Gateway) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Run the dispatcher (and expiry sweeper) in a thread for the server's lifetime."""
+    """Run the dispatcher (and expiry sweeper) in a thread for the server's lifetime, when
+    the settings ask for it; on the way out, store what the request log still holds."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if not gateway.settings.run_dispatcher:
+            try:
+                yield
+            finally:
+                gateway.recorder.flush()
+            return
         stop = threading.Event()
         dispatcher = gateway.dispatcher()
         thread = threading.Thread(
@@ -165,6 +226,7 @@ def _lifespan(gateway: Gateway) -> Callable[[FastAPI], AbstractAsyncContextManag
             stop.set()
             thread.join(timeout=30)
             dispatcher.close()
+            gateway.recorder.flush()
 
     return lifespan
 
@@ -183,6 +245,10 @@ def console_services(gateway: Gateway) -> ConsoleServices:
         refunds=gateway.refunds,
         sandbox=gateway.sandbox,
         gateway_public_pem=gateway.key_pair.public_pem,
+        developers=DeveloperConsole(
+            gateway.store, gateway.request_log, flush_log=gateway.recorder.flush
+        ),
+        frame_origins=gateway.frame_origins,
         login_limiter=LoginLimiter(
             gateway.settings.console_login_failures_per_user_and_address,
             gateway.settings.console_login_failures_per_address,
@@ -191,19 +257,34 @@ def console_services(gateway: Gateway) -> ConsoleServices:
     )
 
 
+def gateway_operations(gateway: Gateway) -> dict[str, Operation]:
+    """Every AMS API of the gateway by name (``payments/pay``, ``testHelpers/...``)."""
+    return build_operations(
+        gateway.payments,
+        gateway.sessions,
+        gateway.consult,
+        gateway.sandbox,
+        gateway.links,
+        refunds=gateway.refunds,
+        captures=gateway.captures,
+        events=NotificationEvents(gateway.store, gateway.clock),
+        payment_codes=gateway.payment_codes,
+        vaultings=gateway.vaultings,
+        exchange_rates=gateway.exchange_rates,
+    ) | dispute_operations(gateway.disputes)
+
+
+def console_sessions(gateway: Gateway) -> Sessions:
+    """Console sessions that age on the gateway's clock (the virtual clock in tests)."""
+    clock = gateway.clock
+    return Sessions(gateway.cashier.tickets, now=lambda: clock() / 1000)
+
+
 def create_app(settings: Settings | None = None, *, gateway: Gateway | None = None) -> FastAPI:
     gateway = gateway or build_gateway(settings or Settings())
     config = gateway.settings
     api = AmsApi(
-        build_operations(
-            gateway.payments,
-            gateway.sessions,
-            gateway.consult,
-            gateway.sandbox,
-            gateway.links,
-            refunds=gateway.refunds,
-            captures=gateway.captures,
-        ),
+        gateway_operations(gateway),
         gateway.merchants.authenticate,
         ResponseSigner(gateway.key_pair.private_key, GATEWAY_KEY_VERSION),
         ApiConfig(
@@ -218,25 +299,44 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
         loop_first=is_sqlite(gateway.engine)
         if config.api_loop_first is None
         else config.api_loop_first,
+        recorder=gateway.recorder,
     )
     app = GatewayApp(
         title="openams gateway",
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        lifespan=_lifespan(gateway) if config.run_dispatcher else None,
+        lifespan=_lifespan(gateway),
     )
     app.state.gateway = gateway
     for route in api.routes():
         app.router.routes.append(route)
     app.router.routes.append(openapi_route(api.operations))
+    app.router.routes.extend(reference_routes())
     tickets = gateway.cashier.tickets
     csrf = Csrf(tickets)
     app.include_router(cashier_router(gateway.cashier, csrf))
-    app.include_router(console_router(console_services(gateway), csrf, Sessions(tickets)))
+    app.include_router(payment_code_router(gateway.payment_codes, gateway.cashier, csrf))
+    app.include_router(vaulting_router(gateway.vaultings, csrf))
+    app.include_router(console_router(console_services(gateway), csrf, console_sessions(gateway)))
     app.include_router(
         reports_router(
-            console_services(gateway), csrf, Sessions(tickets), ReportService(gateway.store)
+            console_services(gateway), csrf, console_sessions(gateway), ReportService(gateway.store)
+        )
+    )
+    app.include_router(
+        developers_router(
+            console_services(gateway), csrf, console_sessions(gateway), base_url=config.base_url
+        )
+    )
+    app.include_router(
+        vaulted_cards_router(
+            console_services(gateway), csrf, console_sessions(gateway), gateway.vaultings
+        )
+    )
+    app.include_router(
+        disputes_router(
+            console_services(gateway), csrf, console_sessions(gateway), gateway.disputes
         )
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -9,6 +9,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/openams.db"
 ONE_MIB = 1024 * 1024
+#: An idle kept-alive connection stays open longer than HTTP clients keep one in their
+#: pool (httpx 5 s, the same as uvicorn's default), so the client, not the server, ends
+#: it. A server that closes first races with a client sending its next request on the
+#: connection: the request meets a reset, and the client cannot tell whether it arrived.
+#: 75 s is nginx's keepalive_timeout; idle connections cannot crowd out new ones
+#: (``max_connections`` closes the oldest idle one to make room).
+KEEP_ALIVE_SECONDS = 75
 
 
 class Settings(BaseSettings):
@@ -62,6 +69,12 @@ class Settings(BaseSettings):
     #: request threads; unset: on for SQLite, off for PostgreSQL (whose every round trip
     #: would wait on the loop).
     api_loop_first: bool | None = None
+    #: Store every AMS call (headers and bodies, card data scrubbed) in the request log
+    #: (docs/developers.md). The gateway's own log line per AMS call is written either way.
+    request_log: bool = True
+    #: Request log retention: each merchant's newest entries, none older than the age.
+    request_log_max_per_merchant: int = Field(default=10_000, ge=1)
+    request_log_max_age_days: float = Field(default=30.0, gt=0)
     #: Log one line per HTTP request (uvicorn's access log) in ``openams serve``.
     access_log: bool = False
     #: ``openams serve``'s limits on each connection (issue 18; see "Connection limits" in
@@ -74,7 +87,7 @@ class Settings(BaseSettings):
     #: request starting) to the end of the request's headers; slower ones are closed.
     header_timeout_seconds: float = Field(default=10.0, gt=0)
     #: Seconds an idle kept-alive connection stays open (uvicorn's timeout_keep_alive).
-    keep_alive_seconds: int = Field(default=5, ge=1)
+    keep_alive_seconds: int = Field(default=KEEP_ALIVE_SECONDS, ge=1)
     #: Open connections per process; beyond it the oldest connection with no request in
     #: progress is closed to make room, or the new one if every one has a request.
     #: Never more than the descriptor limit less 128 (kept for the database, log files

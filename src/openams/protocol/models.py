@@ -356,6 +356,18 @@ class CaptureRequest(WireModel):
 # ---------------------------------------------------------------- responses
 
 
+class InquireNotificationListRequest(WireModel):
+    notify_type: list[str] | None = None
+    event_create_time_from: str | None = None
+    event_create_time_to: str | None = None
+    limit: int | None = None
+    starting_after: str | None = None
+
+
+class InquireNotificationRequest(WireModel):
+    event_id: Str64
+
+
 class Response(WireModel):
     result: Result
 

@@ -7,6 +7,7 @@ Amount values travel as strings of digits in the currency's minor unit
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
@@ -113,7 +114,7 @@ class Money:
         return Decimal(self.value).scaleb(-exponent(self.currency))
 
     def __str__(self) -> str:
-        return f"{self.currency} {self.to_decimal():.{exponent(self.currency)}f}"
+        return show(self.value, self.currency)
 
 
 def to_minor(major: str | int | Decimal, currency: str) -> int:
@@ -145,6 +146,46 @@ def to_minor(major: str | int | Decimal, currency: str) -> int:
 
 def from_minor(value: int, currency: str) -> Decimal:
     return Decimal(value).scaleb(-exponent(currency))
+
+
+def major(value: int, currency: str) -> str:
+    """Signed minor units as major units with the currency's exponent digits:
+    ``major(3000, "HKD") == "30.00"``, ``major(3000, "JPY") == "3000"``."""
+    return f"{from_minor(value, currency):.{exponent(currency)}f}"
+
+
+def show(value: int, currency: str) -> str:
+    """Minor units as people read them: ``show(3000, "HKD") == "HKD 30.00"``."""
+    return f"{currency} {major(value, currency)}"
+
+
+_TYPED_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?|\.[0-9]+")
+
+
+def parse_major(text: str, currency: str) -> int:
+    """An amount a person typed in major units (``"30.00"``) as minor units of
+    ``currency``. Refuses, saying why, an empty text, anything but digits with at most one
+    decimal point, a negative or zero amount, and more decimals than the currency has."""
+    places = exponent(currency)
+    example = major(30 * 10**places, currency)
+    typed = text.strip().replace(",", "") if text else ""
+    if not typed:
+        raise AmountError(f"enter an amount in {currency}, e.g. {example}")
+    if typed.startswith("-") and _TYPED_AMOUNT.fullmatch(typed[1:]):
+        raise AmountError(f"{typed[:32]} is negative: enter a positive amount")
+    if not _TYPED_AMOUNT.fullmatch(typed):
+        raise AmountError(
+            f"{typed[:32]!r} is not an amount: write it in {currency} with digits "
+            f"and a decimal point, e.g. {example}"
+        )
+    decimals = len(typed.partition(".")[2])
+    if decimals > places:
+        allowed = "no decimals" if places == 0 else f"at most {places} decimals"
+        raise AmountError(f"{typed[:32]} has more decimals than {currency} allows ({allowed})")
+    minor = to_minor(typed, currency)
+    if minor == 0:
+        raise AmountError("the amount must be greater than zero")
+    return minor
 
 
 def convert(value: int, source: str, target: str, rate: Decimal) -> int:

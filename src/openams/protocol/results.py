@@ -39,6 +39,7 @@ _CATALOGUE: tuple[tuple[str, ResultStatus, str], ...] = (
     ("PAYMENT_IN_PROCESS", _U, "payment in process"),
     ("REFUND_IN_PROCESS", _U, "refund in process"),
     ("CAPTURE_IN_PROCESS", _U, "capture in process"),
+    ("VERIFICATION_IN_PROCESS", _U, "The verification is still under process."),
     ("UNKNOWN_EXCEPTION", _U, "unknown exception; retry the same request"),
     ("REQUEST_TRAFFIC_EXCEED_LIMIT", _U, "request traffic exceeds the limit; retry later"),
     ("PARAM_ILLEGAL", _F, "illegal parameters"),
@@ -55,6 +56,7 @@ _CATALOGUE: tuple[tuple[str, ResultStatus, str], ...] = (
     ("ORDER_IS_CLOSED", _F, "the order is closed"),
     ("ORDER_IS_CANCELED", _F, "the order is canceled"),
     ("ORDER_NOT_EXIST", _F, "the order does not exist"),
+    ("VAULTING_NOT_EXIST", _F, "the vaulting request does not exist"),
     ("ORDER_STATUS_INVALID", _F, "the order status does not allow this operation"),
     ("CANCEL_WINDOW_EXCEED", _F, "the cancellation window is over; refund instead"),
     ("AUTH_CANCELLED", _F, "the authorization is canceled"),
@@ -76,6 +78,8 @@ _CATALOGUE: tuple[tuple[str, ResultStatus, str], ...] = (
     ("INVALID_MERCHANT_STATUS", _F, "the merchant status is invalid"),
     ("MERCHANT_NOT_REGISTERED", _F, "the merchant is not registered"),
     ("INVALID_PAYMENT_METHOD_META_DATA", _F, "the payment method metadata is invalid"),
+    ("INVALID_PAYMENT_CODE", _F, "the payment code is invalid or already used"),
+    ("EXPIRED_CODE", _F, "the payment code is expired"),
     ("USER_BALANCE_NOT_ENOUGH", _F, "user balance not enough"),
     ("USER_AMOUNT_EXCEED_LIMIT", _F, "the amount exceeds the user's limit"),
     ("PAYMENT_AMOUNT_EXCEED_LIMIT", _F, "the payment amount exceeds the limit"),
@@ -94,6 +98,9 @@ _CATALOGUE: tuple[tuple[str, ResultStatus, str], ...] = (
     ("UNAVAILABLE_PAYMENT_METHOD", _F, "the payment method is not available"),
     ("BUSINESS_NOT_SUPPORT", _F, "the business is not supported"),
     ("PROCESS_FAIL", _F, "processing failed; do not retry"),
+    # disputes (acceptDispute, supplyDefenseDocument)
+    ("TIME_EXCEEDS_LIMIT", _F, "the defense period is over; the dispute cannot be answered"),
+    ("NOT_ALLOW_IN_CURRENT_STATUS", _F, "the dispute's status does not allow this operation"),
 )
 
 #: resultCode -> ResultCode: the only place statuses and default messages live.

@@ -11,8 +11,9 @@ encoding. The ``Signature`` header carries ``algorithm=RSA256,keyVersion=N,signa
 from __future__ import annotations
 
 import base64
+import hashlib
 from dataclasses import dataclass
-from urllib.parse import quote_plus, unquote
+from urllib.parse import unquote
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -39,10 +40,25 @@ def signed_content(method: str, path: str, client_id: str, time: str, body: str 
     )
 
 
+def canonical_summary(path: str, client_id: str, request_time: str, body: bytes) -> str:
+    """The content a request's signature covers, readable: the body by its size and
+    SHA-256, so that a developer can diff it against what they signed."""
+    digest = hashlib.sha256(body).hexdigest()
+    return f"POST {path}\n{client_id}.{request_time}.<body bytes={len(body)} sha256={digest}>"
+
+
+def encode_signature_value(raw: bytes) -> str:
+    """base64 with padding, then form-style URL encoding: exactly ``quote_plus``, which
+    of the base64 alphabet escapes only ``+``, ``/`` and ``=``. Three replacements take
+    about a microsecond where ``quote_plus`` (one lookup per character of a signature's
+    344) takes tens."""
+    text = base64.b64encode(raw).decode("ascii")
+    return text.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+
+
 def sign_content(content: bytes, private_key: rsa.RSAPrivateKey) -> str:
     """Sign already-built content; returns the URL-encoded base64 signature value."""
-    raw = private_key.sign(content, _PADDING, _HASH)
-    return quote_plus(base64.b64encode(raw).decode("ascii"))
+    return encode_signature_value(private_key.sign(content, _PADDING, _HASH))
 
 
 def sign(

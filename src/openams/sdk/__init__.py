@@ -1,7 +1,8 @@
 """openams.sdk: the merchant side of Antom AMS.
 
 A typed client (``Client`` / ``AsyncClient``) that signs every request, verifies every
-response, retries safely with the identical body, and verifies notifications. Depends on
+response, retries safely with the identical body, and verifies notifications;
+``buyer_redirect`` says where to send the buyer after ``pay``. Depends on
 ``openams.protocol``, httpx and the standard library only. See docs/sdk.md.
 """
 
@@ -33,6 +34,13 @@ from openams.sdk._exceptions import (
     TransportError,
     WaitTimeoutError,
 )
+from openams.sdk._outcome import (
+    PaymentOutcome,
+    PaymentResult,
+    classify_payment,
+    payment_mismatch,
+)
+from openams.sdk._redirect import BuyerRedirect, RedirectSource, TerminalType, buyer_redirect
 from openams.sdk._retry import Backoff, backoff_delay, equal_jitter, should_retry
 from openams.sdk._verify import (
     NOTIFICATION_MODELS,
@@ -57,6 +65,7 @@ __all__ = [
     "ApiError",
     "AsyncClient",
     "Backoff",
+    "BuyerRedirect",
     "Client",
     "ConnectError",
     "Endpoint",
@@ -66,15 +75,22 @@ __all__ = [
     "NetworkError",
     "Notification",
     "OpenAmsError",
+    "PaymentOutcome",
+    "PaymentResult",
+    "RedirectSource",
     "SignatureAuth",
     "SignatureVerificationError",
+    "TerminalType",
     "TimeoutException",
     "TransportError",
     "WaitTimeoutError",
     "backoff_delay",
+    "buyer_redirect",
+    "classify_payment",
     "equal_jitter",
     "format_request_time",
     "notification_ack",
+    "payment_mismatch",
     "should_retry",
     "verify_notification",
 ]

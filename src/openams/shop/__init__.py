@@ -5,7 +5,7 @@
 """
 
 from openams.shop.app import create_shop_app
-from openams.shop.service import Shop, redirect_for, terminal_for
+from openams.shop.service import Shop, terminal_for
 from openams.shop.settings import ShopSettings
 
-__all__ = ["Shop", "ShopSettings", "create_shop_app", "redirect_for", "terminal_for"]
+__all__ = ["Shop", "ShopSettings", "create_shop_app", "terminal_for"]

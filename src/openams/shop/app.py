@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
@@ -26,15 +27,31 @@ from openams.sdk import (
     notification_ack,
 )
 from openams.shop.admin import install_admin_routes
+from openams.shop.admin_orders import admin_orders_router
+from openams.shop.after_sales import AfterSales
 from openams.shop.catalogue import PRODUCTS
+from openams.shop.embedded import start_embedded
 from openams.shop.entry_code import EntryCodeDesk
 from openams.shop.entry_code_routes import entry_code_router
-from openams.shop.service import Shop, terminal_for
+from openams.shop.service import PaymentMismatch, Shop, terminal_for
 from openams.shop.settings import ShopSettings
 from openams.shop.store import create_engine
+from openams.shop.till import Till
+from openams.shop.till_routes import till_router
 
 SESSION_COOKIE = "openams_shop_session"
 TEMPLATES = Path(__file__).with_name("templates")
+STATIC = Path(__file__).with_name("static")
+
+
+def gross_settlement_of(payment: Any) -> dict[str, str] | None:
+    """A payment's grossSettlementAmount (AlipayCN) in wire form, if the gateway sent one."""
+    if payment["gross_settlement_currency"] is None:
+        return None
+    return {
+        "currency": payment["gross_settlement_currency"],
+        "value": str(payment["gross_settlement_value"]),
+    }
 
 
 class Poller:
@@ -67,6 +84,8 @@ def build_client(settings: ShopSettings) -> Client:
         private_key=settings.private_key_file.read_text(),
         gateway_public_key=settings.gateway_public_key_file.read_text(),
         base_url=settings.gateway_url,
+        key_version=settings.key_version,
+        timeout=settings.gateway_timeout_seconds,
     )
 
 
@@ -101,6 +120,8 @@ def create_shop_app(
 
     app = FastAPI(title="openams shop", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.shop = shop
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    after_sales = AfterSales(shop)
 
     def session_of(request: Request) -> str | None:
         value = request.cookies.get(SESSION_COOKIE)
@@ -128,6 +149,14 @@ def create_shop_app(
         if order is None or order["session_id"] != session_of(request):
             raise HTTPException(status_code=404, detail="no such order")
         return order
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        """A page for people, JSON for the status endpoints' fetch calls."""
+        if "text/html" not in request.headers.get("accept", ""):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        context = {"status": exc.status_code, "message": str(exc.detail)}
+        return page(request, "error.html", context, status=exc.status_code)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -176,7 +205,12 @@ def create_shop_app(
             methods = shop.payment_methods(order["amount"], terminal, os_type)
         except OpenAmsError as exc:
             methods, error = [], f"payment methods are not available: {exc}"
-        context = {"order": order, "methods": methods, "error": error}
+        context = {
+            "order": order,
+            "methods": methods,
+            "error": error,
+            "attempt": shop.latest_attempt_id(order_id),
+        }
         return page(request, "checkout.html", context)
 
     @app.post("/orders/{order_id}/pay")
@@ -185,13 +219,18 @@ def create_shop_app(
         order_id: str,
         method: Annotated[str, Form()],
         csrf: Annotated[str, Form()],
+        attempt: Annotated[str | None, Form()] = None,
     ) -> Response:
         check_csrf(request, csrf)
         own_order(request, order_id)
         client_ip = request.client.host if request.client else None
         try:
             request_id, redirect = shop.pay(
-                order_id, method[:64], request.headers.get("user-agent", ""), client_ip
+                order_id,
+                method[:64],
+                request.headers.get("user-agent", ""),
+                client_ip,
+                page_token=attempt[:64] if attempt is not None else None,
             )
         except ValueError as exc:
             raise HTTPException(status_code=409, detail=str(exc)) from None
@@ -202,11 +241,33 @@ def create_shop_app(
             return page(request, "checkout.html", context, status=402)
         if redirect is None:
             return RedirectResponse(f"/orders/{order_id}/result?p={request_id}", status_code=303)
-        if redirect.method == "POST" or redirect.parameters is not None:
-            # A redirectActionForm (ALIPAY_CN's GET form carries `parameters`): submitted
-            # by the browser as a form, so the parameters reach the cashier.
+        if redirect.is_form:  # a POST redirectActionForm: the browser submits it
             return page(request, "form_post.html", {"redirect": redirect})
         return RedirectResponse(redirect.url, status_code=303)
+
+    @app.post("/orders/{order_id}/embedded", response_class=HTMLResponse)
+    def embedded(request: Request, order_id: str, csrf: Annotated[str, Form()]) -> Response:
+        """The payment inside this page (openams-checkout.js and a payment session)."""
+        check_csrf(request, csrf)
+        order = own_order(request, order_id)
+        client_ip = request.client.host if request.client else None
+        try:
+            request_id, session_data = start_embedded(
+                shop, order_id, request.headers.get("user-agent", ""), client_ip
+            )
+        except ValueError as exc:
+            raise HTTPException(status_code=409, detail=str(exc)) from None
+        except ApiError as exc:
+            error = f"the payment was refused: {exc.result_code} {exc.result_message or ''}"
+            context = {"order": order, "methods": [], "error": error}
+            return page(request, "checkout.html", context, status=402)
+        context = {
+            "order": order,
+            "session_data": session_data,
+            "sdk_url": f"{settings.gateway_url.rstrip('/')}/sdk/ams-checkout.js",
+            "result_url": f"/orders/{order_id}/result?p={request_id}",
+        }
+        return page(request, "embedded.html", context)
 
     @app.get("/orders/{order_id}/result", response_class=HTMLResponse)
     def result(request: Request, order_id: str) -> Response:
@@ -219,6 +280,16 @@ def create_shop_app(
             "processing_ms": int(settings.processing_after_seconds * 1000),
         }
         return page(request, "result.html", context)
+
+    @app.post("/orders/{order_id}/cancel")
+    def cancel_processing(
+        request: Request, order_id: str, csrf: Annotated[str, Form()]
+    ) -> Response:
+        """The buyer gives up on a payment that is still processing; the order stays open."""
+        check_csrf(request, csrf)
+        own_order(request, order_id)
+        after_sales.cancel_processing(order_id)
+        return RedirectResponse(f"/orders/{order_id}/result", status_code=303)
 
     @app.get("/orders/{order_id}/status")
     def status(request: Request, order_id: str) -> JSONResponse:
@@ -238,6 +309,9 @@ def create_shop_app(
                 "status": order["status"],
                 "paidBy": order["paid_by"],
                 "paidVia": paid_via,
+                # Not while an attempt is still open: it is settled first (APM guide).
+                "canPayAgain": order["status"] == "OPEN"
+                and not any(p["status"] in ("PENDING", "CANCELLING") for p in attempts),
                 "payments": [
                     {
                         "paymentRequestId": p["payment_request_id"],
@@ -245,6 +319,8 @@ def create_shop_app(
                         "status": p["status"],
                         "resultCode": p["result_code"],
                         "source": p["result_source"],
+                        "grossSettlementAmount": gross_settlement_of(p),
+                        "captureStatus": p["capture_status"],
                     }
                     for p in attempts
                 ],
@@ -266,10 +342,15 @@ def create_shop_app(
             return JSONResponse({"error": "signature verification failed"}, status_code=401)
         except MessageFormatError:
             return JSONResponse({"error": "malformed notification"}, status_code=400)
+        except PaymentMismatch:  # logged; not acknowledged, so never taken as paid
+            return JSONResponse({"error": "not this order's amount"}, status_code=409)
         return Response(notification_ack(), media_type="application/json")
 
-    install_admin_routes(
+    gate = install_admin_routes(
         app, shop, key=secret, page=page, session_of=session_of, check_csrf=check_csrf
+    )
+    app.include_router(
+        admin_orders_router(after_sales, gate=gate, page=page, check_csrf=check_csrf)
     )
     app.state.entry_desk = EntryCodeDesk(shop)
     app.include_router(
@@ -279,6 +360,11 @@ def create_shop_app(
             check_csrf=check_csrf,
             own_order=own_order,
             background=background_poll,
+        )
+    )
+    app.include_router(
+        till_router(
+            Till(app.state.entry_desk), page=page, check_csrf=check_csrf, own_order=own_order
         )
     )
     return app

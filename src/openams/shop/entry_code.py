@@ -17,6 +17,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import segno
@@ -24,8 +25,8 @@ import sqlalchemy as sa
 
 from openams.protocol.models import PayResponse
 from openams.protocol.money import AmountError, Money, exponent, to_minor
-from openams.sdk import ApiError, OpenAmsError
-from openams.shop.service import Redirect, Shop, new_id, terminal_for
+from openams.sdk import ApiError, BuyerRedirect, OpenAmsError, buyer_redirect
+from openams.shop.service import Shop, new_id, terminal_for
 from openams.shop.store import orders, payments
 
 PRODUCT_CODE = "IN_STORE_PAYMENT"
@@ -71,6 +72,20 @@ entry_orders = sa.Table(
 )
 
 
+@dataclass(frozen=True)
+class InStorePay:
+    """How an in-store order is paid: the scenario and what it brings along."""
+
+    scenario: str
+    #: the wallet web view's User-Agent (an entry code), empty at a till
+    user_agent: str = ""
+    client_ip: str | None = None
+    #: the buyer's payment code, scanned at the till (PaymentCode)
+    payment_code: str | None = None
+    #: the till that sends an OrderCode or PaymentCode pay (order.env.storeTerminalId)
+    terminal_id: str = "TILL-01"
+
+
 class AmountInputError(ValueError):
     """What the buyer typed is not an amount the counter takes; the message says why."""
 
@@ -102,15 +117,11 @@ def parse_amount(text: str, currency: str) -> int:
     return minor
 
 
-def continuation_of(response: PayResponse) -> Redirect | None:
+def continuation_of(response: PayResponse) -> BuyerRedirect | None:
     """Where the wallet goes on: ``normalUrl`` (an H5 page the wallet's web view opens),
-    else ``redirectActionForm``. ``schemeUrl`` needs the wallet app itself: not used."""
-    if response.normal_url:
-        return Redirect(response.normal_url)
-    form = response.redirect_action_form
-    if form is not None and form.redirect_url:
-        return Redirect(form.redirect_url, (form.method or "GET").upper(), form.parameters)
-    return None
+    else ``redirectActionForm``: the sdk's WEB choice. ``schemeUrl`` needs the wallet app
+    itself, and the page already runs inside the wallet: not used."""
+    return buyer_redirect(response, "WEB")
 
 
 def qr_png(value: str) -> bytes:
@@ -159,16 +170,26 @@ class EntryCodeDesk:
         amount: int,
         user_agent: str,
         client_ip: str | None = None,
-    ) -> tuple[str, Redirect | None]:
+    ) -> tuple[str, BuyerRedirect | None]:
         """Open an order for ``amount`` at ``store`` and pay it; (order id, where to go).
 
         Raises ApiError when the gateway refuses the pay (the order is closed then) and
         OpenAmsError when its answer never came (the payment is cancelled, order closed).
         """
+        order_id, response = self.open_and_pay(
+            session_id, store, amount, InStorePay(SCENARIO, user_agent, client_ip)
+        )
+        return order_id, continuation_of(response)
+
+    def open_and_pay(
+        self, session_id: str, store: StoreInfo, amount: int, how: InStorePay
+    ) -> tuple[str, PayResponse]:
+        """Open an order for ``amount`` at ``store`` and send its pay (any in-store
+        scenario); (order id, the gateway's answer). Errors as :meth:`start`."""
         now = time.time()
         order_id = new_id("STORE")
         request_id = new_id("PAY")
-        terminal, _ = terminal_for(user_agent)
+        terminal, _ = terminal_for(how.user_agent)
         description = f"In-store payment at {store.name}"
         with self._lock, self.shop.engine.begin() as db:
             db.execute(
@@ -197,9 +218,11 @@ class EntryCodeDesk:
                     created_at=now,
                 )
             )
-        body = self.pay_body(order_id, request_id, store, amount, description, user_agent)
-        if client_ip:
-            body["order"]["env"]["clientIp"] = client_ip
+        body = self.pay_body(
+            order_id, request_id, store, amount, description, how.user_agent, how=how
+        )
+        if how.client_ip:
+            body["order"].setdefault("env", {})["clientIp"] = how.client_ip
         try:
             response = self.shop.client.pay(body)
         except ApiError as exc:
@@ -219,7 +242,7 @@ class EntryCodeDesk:
             )
         if response.result.result_status == "S":
             self.shop.record_result(request_id, "SUCCESS", response.result.result_code)
-        return order_id, continuation_of(response)
+        return order_id, response
 
     def pay_body(
         self,
@@ -229,15 +252,30 @@ class EntryCodeDesk:
         amount: int,
         description: str,
         user_agent: str,
+        *,
+        how: InStorePay | None = None,
     ) -> dict[str, Any]:
-        """The pay request with every field the official SDK's entry-code builder requires,
-        plus paymentNotifyUrl and settlementStrategy (the docs require both)."""
+        """The pay request with every field the official SDK's builder for the scenario
+        requires, plus paymentNotifyUrl and settlementStrategy (the docs require both):
+        the wallet's User-Agent and a return page for an entry code, the till for a
+        payment code (which goes in paymentMethodId)."""
+        how = how or InStorePay(SCENARIO, user_agent)
         money = {"currency": self.currency, "value": str(amount)}
         base = self.shop.settings.public_url.rstrip("/")
-        return {
+        method: dict[str, Any] = {"paymentMethodType": METHOD}
+        if how.payment_code is not None:
+            method["paymentMethodId"] = how.payment_code
+        env: dict[str, Any] = {}
+        if how.scenario == SCENARIO:
+            # The wallet's web view identifies the wallet by its User-Agent.
+            env["userAgent"] = how.user_agent[:256]
+        else:
+            env["storeTerminalId"] = how.terminal_id
+            env["storeTerminalRequestTime"] = datetime.now(UTC).isoformat(timespec="seconds")
+        body: dict[str, Any] = {
             "productCode": PRODUCT_CODE,
             "paymentRequestId": request_id,
-            "paymentFactor": {"inStorePaymentScenario": SCENARIO},
+            "paymentFactor": {"inStorePaymentScenario": how.scenario},
             "order": {
                 "referenceOrderId": order_id,
                 "orderDescription": description,
@@ -250,15 +288,16 @@ class EntryCodeDesk:
                         "storeMCC": store.mcc,
                     },
                 },
-                # The wallet's web view identifies the wallet by its User-Agent.
-                "env": {"userAgent": user_agent[:256]},
+                "env": env,
             },
             "paymentAmount": money,
-            "paymentMethod": {"paymentMethodType": METHOD},
+            "paymentMethod": method,
             "paymentNotifyUrl": self.shop.settings.notify_url,
-            "paymentRedirectUrl": f"{base}/store-orders/{order_id}",
             "settlementStrategy": {"settlementCurrency": self.currency},
         }
+        if how.scenario == SCENARIO:
+            body["paymentRedirectUrl"] = f"{base}/store-orders/{order_id}"
+        return body
 
     # ----------------------------------------------------------------- closing
 

@@ -11,6 +11,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -29,11 +30,43 @@ from openams.shop.entry_code import (
 PageRenderer = Callable[..., Response]
 #: User agents of wallet web views carry one of these tokens (the sandbox wallet: the last).
 WALLET_MARKERS = ("AlipayClient", "AlipayConnect", "OpenAMSWallet")
+#: What the page names the gateway's wallet simulator (/wallet/scan in any browser).
+SIMULATOR = "the openams wallet simulator"
 
 
-def wallet_of(user_agent: str) -> str | None:
-    """The wallet token in a User-Agent, if the page was opened inside a wallet."""
-    return next((marker for marker in WALLET_MARKERS if marker in user_agent), None)
+def origin_of(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+def wallet_of(user_agent: str, referer: str = "", gateway_url: str = "") -> str | None:
+    """The wallet the page was opened in, if any: a wallet web view's User-Agent token,
+    else the gateway's wallet simulator, which opens scanned links with its origin as the
+    Referer (any browser can run it, so its User-Agent tells nothing)."""
+    marker = next((marker for marker in WALLET_MARKERS if marker in user_agent), None)
+    if marker is not None:
+        return marker
+    if referer and gateway_url and origin_of(referer) == origin_of(gateway_url):
+        return SIMULATOR
+    return None
+
+
+def store_or_404(page: PageRenderer, request: Request, store_id: str) -> StoreInfo | Response:
+    """The store, or the shop's "no such store" page (404)."""
+    store = STORES.get(store_id)
+    if store is None:
+        return page(request, "entry_missing.html", {"store_id": store_id[:32]}, 404)
+    return store
+
+
+def desk_order(
+    desk: EntryCodeDesk, own_order: Callable[[Request, str], Any], request: Request, order_id: str
+) -> Any:
+    """An in-store order of this browser's session, else 404."""
+    order = own_order(request, order_id)
+    if not desk.is_entry_order(order_id):
+        raise HTTPException(status_code=404, detail="no such order")
+    return order
 
 
 class Sweeper:
@@ -82,27 +115,30 @@ def entry_code_router(
 
     router = APIRouter(include_in_schema=False, lifespan=lifespan)
 
-    def store_or_404(request: Request, store_id: str) -> StoreInfo | Response:
-        store = STORES.get(store_id)
-        if store is None:
-            return page(request, "entry_missing.html", {"store_id": store_id[:32]}, 404)
-        return store
-
     def entry_order(request: Request, order_id: str) -> Any:
-        order = own_order(request, order_id)
-        if not desk.is_entry_order(order_id):
-            raise HTTPException(status_code=404, detail="no such order")
-        return order
+        return desk_order(desk, own_order, request, order_id)
 
     def amount_page(
-        request: Request, store: StoreInfo, *, amount: str = "", error: str = "", status: int = 200
+        request: Request,
+        store: StoreInfo,
+        *,
+        amount: str = "",
+        error: str = "",
+        status: int = 200,
+        opened_in: str = "",
     ) -> Response:
         user_agent = request.headers.get("user-agent", "")
+        wallet = wallet_of(
+            user_agent, request.headers.get("referer", ""), desk.shop.settings.gateway_url
+        )
+        # Shown again after a refused amount: the form remembers where it was opened.
+        if wallet is None and opened_in in (*WALLET_MARKERS, SIMULATOR):
+            wallet = opened_in
         context = {
             "store": store,
             "amount": amount,
             "error": error,
-            "wallet": wallet_of(user_agent),
+            "wallet": wallet,
             "user_agent": user_agent,
         }
         return page(request, "entry_amount.html", context, status)
@@ -113,10 +149,15 @@ def entry_code_router(
 
     @router.get("/stores/{store_id}/entry-code")
     def entry_code(request: Request, store_id: str) -> Response:
-        store = store_or_404(request, store_id)
+        store = store_or_404(page, request, store_id)
         if not isinstance(store, StoreInfo):
             return store
-        context = {"store": store, "entry_url": desk.entry_url(store), "stores": STORES}
+        context = {
+            "store": store,
+            "entry_url": desk.entry_url(store),
+            "stores": STORES,
+            "wallet_scan_url": f"{desk.shop.settings.gateway_url.rstrip('/')}/wallet/scan",
+        }
         return page(request, "entry_code.html", context)
 
     @router.get("/stores/{store_id}/entry-code.png")
@@ -128,7 +169,7 @@ def entry_code_router(
 
     @router.get("/stores/{store_id}/pay")
     def amount_form(request: Request, store_id: str) -> Response:
-        store = store_or_404(request, store_id)
+        store = store_or_404(page, request, store_id)
         return store if not isinstance(store, StoreInfo) else amount_page(request, store)
 
     @router.post("/stores/{store_id}/pay")
@@ -137,16 +178,19 @@ def entry_code_router(
         store_id: str,
         csrf: Annotated[str, Form()],
         amount: Annotated[str, Form()] = "",
+        opened_in: Annotated[str, Form()] = "",
     ) -> Response:
         session_id = check_csrf(request, csrf)
-        store = store_or_404(request, store_id)
+        store = store_or_404(page, request, store_id)
         if not isinstance(store, StoreInfo):
             return store
         typed = amount[:32]
         try:
             minor = parse_amount(typed, desk.currency)
         except AmountInputError as exc:
-            return amount_page(request, store, amount=typed, error=str(exc), status=400)
+            return amount_page(
+                request, store, amount=typed, error=str(exc), status=400, opened_in=opened_in
+            )
         client_ip = request.client.host if request.client else None
         try:
             order_id, redirect = desk.start(
@@ -154,13 +198,17 @@ def entry_code_router(
             )
         except ApiError as exc:
             error = f"The payment was refused: {exc.result_code} {exc.result_message or ''}"
-            return amount_page(request, store, amount=typed, error=error.strip(), status=402)
+            return amount_page(
+                request, store, amount=typed, error=error.strip(), status=402, opened_in=opened_in
+            )
         except OpenAmsError:
             error = "The payment service did not answer; nothing was charged. Try again."
-            return amount_page(request, store, amount=typed, error=error, status=503)
+            return amount_page(
+                request, store, amount=typed, error=error, status=503, opened_in=opened_in
+            )
         if redirect is None:
             return RedirectResponse(f"/store-orders/{order_id}", status_code=303)
-        if redirect.method == "POST":
+        if redirect.is_form:
             return page(request, "form_post.html", {"redirect": redirect})
         return RedirectResponse(redirect.url, status_code=303)
 

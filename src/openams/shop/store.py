@@ -16,7 +16,7 @@ orders = sa.Table(
     sa.Column("description", sa.String(256), nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("amount", sa.BigInteger, nullable=False),  # minor units
-    sa.Column("status", sa.String(16), nullable=False),  # OPEN, PAID
+    sa.Column("status", sa.String(16), nullable=False),  # OPEN, PAID, CANCELLED
     sa.Column("paid_by", sa.String(64), nullable=True),  # the paymentRequestId that counts
     sa.Column("created_at", sa.Float, nullable=False),
 )
@@ -47,6 +47,31 @@ payments = sa.Table(
     sa.Column("result_source", sa.String(16), nullable=True),
     # When the buyer paid (the gateway's paymentTime, else when the shop learned it).
     sa.Column("paid_at", sa.Float, nullable=True),
+    # The pay body as sent: a double submit resends it unchanged (same paymentRequestId).
+    sa.Column("pay_request", sa.Text, nullable=True),
+    # When pay ended without a clear answer (U after the retries, a timeout): the
+    # attempt is inquired, and cancelled if it stays unclear.
+    sa.Column("unclear_since", sa.Float, nullable=True),
+    # AlipayCN: what the payment settles as (grossSettlementAmount), in minor units.
+    sa.Column("gross_settlement_currency", sa.String(3), nullable=True),
+    sa.Column("gross_settlement_value", sa.BigInteger, nullable=True),
+    # Cards: the CAPTURE_RESULT's outcome (SUCCESS or FAIL) for this payment.
+    sa.Column("capture_status", sa.String(16), nullable=True),
+)
+
+refunds = sa.Table(
+    "shop_refunds",
+    metadata,
+    sa.Column("refund_request_id", sa.String(64), primary_key=True),
+    sa.Column("order_id", sa.String(64), sa.ForeignKey("shop_orders.order_id"), nullable=False),
+    sa.Column("payment_request_id", sa.String(64), nullable=False),
+    sa.Column("refund_id", sa.String(64), nullable=True),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),  # minor units
+    sa.Column("status", sa.String(16), nullable=False),  # PENDING, SUCCESS, FAIL
+    sa.Column("result_code", sa.String(64), nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("refunded_at", sa.Float, nullable=True),
 )
 
 carts = sa.Table(

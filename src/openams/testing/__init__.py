@@ -1,15 +1,20 @@
 """openams.testing: a pytest plugin to test a merchant integration against a real gateway.
 
 Installed with openams (entry point ``pytest11``), so its fixtures are available in every
-pytest run once openams is installed. Nothing is started until a test asks for a fixture:
+pytest run once openams is installed. Nothing is started until a test asks for a fixture.
+One gateway serves the whole session (each pytest-xdist worker its own); each test gets a
+merchant of its own, so tests stay independent:
 
+``openams_session_gateway``
+    The session's gateway: SQLite in a temporary folder, served by uvicorn on 127.0.0.1
+    (random port), closed when the session ends: :class:`SandboxGateway`.
 ``openams_gateway``
-    A gateway on SQLite in a temporary folder, served by uvicorn on 127.0.0.1 (random
-    port): :class:`SandboxGateway` (``url``, ``public_key_pem``, ``deliver_notifications()``).
+    The test's view of it (``SandboxGateway.for_test()``): ``url``, ``public_key_pem``,
+    ``deliver_notifications()``, ``deliveries`` (this test's merchants only).
 ``openams_merchant``
-    A ``SANDBOX_`` merchant registered with the session's merchant key pair:
+    A ``SANDBOX_`` merchant of the test's own (new client id, new key pair):
     :class:`SandboxMerchant` (``client_id``, ``private_key_pem``, ``gateway_public_key_pem``,
-    ``base_url``) - what your application's configuration needs.
+    ``base_url``, ``advance_clock(seconds)``) - what your application's configuration needs.
 ``openams_client`` / ``openams_async_client``
     A ready :class:`openams.sdk.Client` / :class:`openams.sdk.AsyncClient` for that merchant.
 ``openams_notifications``
@@ -17,12 +22,14 @@ pytest run once openams is installed. Nothing is started until a test asks for a
     :class:`NotificationInbox` (``url``, ``wait_for(n, timeout)``), verifying every
     notification with :func:`openams.sdk.verify_notification` and acknowledging it.
 ``openams_settings`` / ``openams_keys``
-    The gateway settings (override this fixture to change them) and the session's key pairs.
+    The gateway settings (session scope; override this fixture to change them) and the
+    session's key pairs.
 
 Helpers: :func:`complete_payment` and :func:`complete_payment_async` settle a sandbox
 payment as if the buyer had paid (or failed); :func:`complete_refund` and
 :func:`complete_capture` (and their ``_async`` twins) end a refund or capture that answered
-``REFUND_IN_PROCESS`` / ``CAPTURE_IN_PROCESS``. See docs/sdk.md.
+``REFUND_IN_PROCESS`` / ``CAPTURE_IN_PROCESS``; ``openams_merchant.advance_clock(seconds)``
+moves the merchant's clock, delivering what is due before and after. See docs/sdk.md.
 
 This module imports only pytest and the standard library: the gateway, the sdk and uvicorn
 are imported when a fixture is first used.
@@ -40,6 +47,7 @@ if TYPE_CHECKING:
     from openams.gateway.settings import Settings
     from openams.sdk import AsyncClient, Client
     from openams.testing._helpers import (
+        ADVANCE_CLOCK_PATH,
         COMPLETE_CAPTURE_PATH,
         COMPLETE_PAYMENT_PATH,
         COMPLETE_REFUND_PATH,
@@ -56,8 +64,9 @@ if TYPE_CHECKING:
         ReceivedNotification,
         RejectedNotification,
     )
+    from openams.testing._receiver import NotificationReceiver
     from openams.testing._sandbox import (
-        DEFAULT_CLIENT_ID,
+        CLIENT_ID_PREFIX,
         DeliveryRecord,
         SandboxGateway,
         SandboxKeys,
@@ -67,12 +76,14 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "ADVANCE_CLOCK_PATH",
+    "CLIENT_ID_PREFIX",
     "COMPLETE_CAPTURE_PATH",
     "COMPLETE_PAYMENT_PATH",
     "COMPLETE_REFUND_PATH",
-    "DEFAULT_CLIENT_ID",
     "DeliveryRecord",
     "NotificationInbox",
+    "NotificationReceiver",
     "NotificationWaitTimeout",
     "ReceivedNotification",
     "RejectedNotification",
@@ -91,6 +102,7 @@ __all__ = [
     "openams_keys",
     "openams_merchant",
     "openams_notifications",
+    "openams_session_gateway",
     "openams_settings",
     "sandbox_settings",
     "start_gateway",
@@ -98,6 +110,7 @@ __all__ = [
 
 #: Public names imported on first use (PEP 562), so that loading the plugin stays cheap.
 _LAZY = {
+    "ADVANCE_CLOCK_PATH": "openams.testing._helpers",
     "COMPLETE_PAYMENT_PATH": "openams.testing._helpers",
     "COMPLETE_REFUND_PATH": "openams.testing._helpers",
     "COMPLETE_CAPTURE_PATH": "openams.testing._helpers",
@@ -111,7 +124,8 @@ _LAZY = {
     "NotificationWaitTimeout": "openams.testing._inbox",
     "ReceivedNotification": "openams.testing._inbox",
     "RejectedNotification": "openams.testing._inbox",
-    "DEFAULT_CLIENT_ID": "openams.testing._sandbox",
+    "NotificationReceiver": "openams.testing._receiver",
+    "CLIENT_ID_PREFIX": "openams.testing._sandbox",
     "DeliveryRecord": "openams.testing._sandbox",
     "SandboxGateway": "openams.testing._sandbox",
     "SandboxKeys": "openams.testing._sandbox",
@@ -141,14 +155,14 @@ def openams_keys(tmp_path_factory: pytest.TempPathFactory) -> SandboxKeys:
     return SandboxKeys.generate(tmp_path_factory.mktemp("openams-keys"))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def openams_settings(
     tmp_path_factory: pytest.TempPathFactory, openams_keys: SandboxKeys
 ) -> Settings:
-    """Settings of the test's gateway: a fresh SQLite file, notifications due at once.
+    """Settings of the session's gateway: a fresh SQLite file, notifications due at once.
 
-    Override this fixture to change them, e.g.
-    ``sandbox_settings(tmp_path / "db.sqlite", openams_keys, request_time_tolerance_seconds=60)``.
+    Override this fixture (session scope) to change them, e.g.
+    ``sandbox_settings(tmp_path_factory.mktemp("gw") / "db.sqlite", openams_keys, ...)``.
     """
     from openams.testing._sandbox import sandbox_settings
 
@@ -156,9 +170,10 @@ def openams_settings(
     return sandbox_settings(folder / "openams.db", openams_keys)
 
 
-@pytest.fixture
-def openams_gateway(openams_settings: Settings) -> Iterator[SandboxGateway]:
-    """A gateway for this test, served for real on 127.0.0.1; stopped afterwards."""
+@pytest.fixture(scope="session")
+def openams_session_gateway(openams_settings: Settings) -> Iterator[SandboxGateway]:
+    """The session's gateway, served for real on 127.0.0.1; closed when the session ends
+    (server, dispatcher, notification receiver, request-log writer, connections)."""
     from openams.testing._sandbox import start_gateway
 
     gateway = start_gateway(openams_settings)
@@ -169,10 +184,20 @@ def openams_gateway(openams_settings: Settings) -> Iterator[SandboxGateway]:
 
 
 @pytest.fixture
-def openams_merchant(openams_gateway: SandboxGateway, openams_keys: SandboxKeys) -> SandboxMerchant:
-    """A sandbox merchant registered on the test's gateway (client id
-    ``SANDBOX_OPENAMS_TEST_MERCHANT``, the session's merchant key pair)."""
-    return openams_gateway.add_merchant(openams_keys.merchant)
+def openams_gateway(openams_session_gateway: SandboxGateway) -> SandboxGateway:
+    """The session's gateway as this test sees it: ``deliveries`` and
+    ``deliver_notifications()`` cover only the merchants this test added."""
+    return openams_session_gateway.for_test()
+
+
+@pytest.fixture
+def openams_merchant(
+    openams_gateway: SandboxGateway, request: pytest.FixtureRequest
+) -> SandboxMerchant:
+    """A sandbox merchant of this test's own: a new ``SANDBOX_OPENAMS_TEST_...`` client id
+    and key pair, named after the test. Its payments, notifications, chaos settings and
+    clock are its own."""
+    return openams_gateway.add_merchant(name=request.node.nodeid[:256])
 
 
 @pytest.fixture

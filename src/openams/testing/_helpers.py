@@ -11,15 +11,17 @@ from openams.sdk._endpoints import resolve_path
 COMPLETE_PAYMENT_PATH = "/ams/api/v1/testHelpers/completePayment"
 COMPLETE_REFUND_PATH = "/ams/api/v1/testHelpers/completeRefund"
 COMPLETE_CAPTURE_PATH = "/ams/api/v1/testHelpers/completeCapture"
+ADVANCE_CLOCK_PATH = "/ams/api/v1/testHelpers/advanceClock"
 
 Outcome = Literal["SUCCESS", "FAIL"]
 #: a payment may also go PENDING first: the buyer paid, the final result follows
 PaymentOutcome = Literal["SUCCESS", "FAIL", "PENDING"]
 
 
-def _checked(
+def checked_answer(
     data: dict[str, Any], sandbox: bool, helper_path: str = COMPLETE_PAYMENT_PATH
 ) -> dict[str, Any]:
+    """``data`` when its result is S; otherwise ``openams.sdk.ApiError`` naming the path."""
     result = data.get("result")
     if not isinstance(result, dict) or result.get("resultStatus") != "S":
         path = resolve_path(helper_path, sandbox=sandbox)
@@ -70,7 +72,7 @@ def complete_payment(
     body = _settle_body(
         "payment", payment_request_id, payment_id, outcome, result_code, result_message
     )
-    return _checked(client.request(COMPLETE_PAYMENT_PATH, body), client.sandbox)
+    return checked_answer(client.request(COMPLETE_PAYMENT_PATH, body), client.sandbox)
 
 
 async def complete_payment_async(
@@ -86,7 +88,7 @@ async def complete_payment_async(
     body = _settle_body(
         "payment", payment_request_id, payment_id, outcome, result_code, result_message
     )
-    return _checked(await client.request(COMPLETE_PAYMENT_PATH, body), client.sandbox)
+    return checked_answer(await client.request(COMPLETE_PAYMENT_PATH, body), client.sandbox)
 
 
 def complete_refund(
@@ -109,7 +111,7 @@ def complete_refund(
     body = _settle_body(
         "refund", refund_request_id, refund_id, outcome, result_code, result_message
     )
-    return _checked(
+    return checked_answer(
         client.request(COMPLETE_REFUND_PATH, body), client.sandbox, COMPLETE_REFUND_PATH
     )
 
@@ -127,7 +129,7 @@ async def complete_refund_async(
     body = _settle_body(
         "refund", refund_request_id, refund_id, outcome, result_code, result_message
     )
-    return _checked(
+    return checked_answer(
         await client.request(COMPLETE_REFUND_PATH, body), client.sandbox, COMPLETE_REFUND_PATH
     )
 
@@ -148,7 +150,7 @@ def complete_capture(
     body = _settle_body(
         "capture", capture_request_id, capture_id, outcome, result_code, result_message
     )
-    return _checked(
+    return checked_answer(
         client.request(COMPLETE_CAPTURE_PATH, body), client.sandbox, COMPLETE_CAPTURE_PATH
     )
 
@@ -166,7 +168,7 @@ async def complete_capture_async(
     body = _settle_body(
         "capture", capture_request_id, capture_id, outcome, result_code, result_message
     )
-    return _checked(
+    return checked_answer(
         await client.request(COMPLETE_CAPTURE_PATH, body),
         client.sandbox,
         COMPLETE_CAPTURE_PATH,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
 
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from openams.sdk import (
     MessageFormatError,
@@ -18,11 +17,9 @@ from openams.sdk import (
     notification_ack,
     verify_notification,
 )
-from openams.testing._sandbox import SandboxGateway
-from openams.testing._server import LiveServer, serve
+from openams.testing._receiver import answer, answer_json
+from openams.testing._sandbox import DeliveryRecord, SandboxGateway
 
-#: The path the receiver is served on (any path is accepted and verified as received).
-NOTIFY_PATH = "/openams/notify"
 DEFAULT_WAIT_SECONDS = 5.0
 _POLL_SECONDS = 0.05
 
@@ -61,6 +58,9 @@ class NotificationInbox(Sequence[Notification]):
     HTTP 401 (400 for a signed but malformed body), kept in ``rejected``, and the gateway
     will try it again later. ``wait_for`` runs the gateway's dispatcher until enough
     notifications have arrived.
+
+    Every inbox of a gateway is served by its one ``notification_receiver``, each on a
+    path of its own, and verifies with its own merchant's client id.
     """
 
     def __init__(self, gateway: SandboxGateway, client_id: str) -> None:
@@ -70,8 +70,9 @@ class NotificationInbox(Sequence[Notification]):
         self._received: list[ReceivedNotification] = []
         self._rejected: list[RejectedNotification] = []
         self._changed = threading.Condition()
-        self._server: LiveServer = serve(self._asgi, name="openams-notify-receiver")
-        self.url = f"{self._server.url}{NOTIFY_PATH}"
+        self._receiver = gateway.notification_receiver
+        self._path = self._receiver.mount(self._asgi)
+        self.url = f"{self._receiver.url}{self._path}"
 
     # ------------------------------------------------------------- reading
 
@@ -107,6 +108,11 @@ class NotificationInbox(Sequence[Notification]):
 
     def __iter__(self) -> Iterator[Notification]:
         return iter(self.notifications)
+
+    @property
+    def deliveries(self) -> list[DeliveryRecord]:
+        """Every attempt the gateway made to this inbox's merchant, oldest first."""
+        return self._gateway.deliveries_for(self._client_id)
 
     def clear(self) -> None:
         """Forget what was received and rejected so far."""
@@ -154,7 +160,7 @@ class NotificationInbox(Sequence[Notification]):
         ]
         for rejected in self.rejected:
             lines.append(f"  rejected by the receiver: {rejected.error}")
-        deliveries = self._gateway.deliveries
+        deliveries = self.deliveries
         for record in deliveries[-10:]:
             lines.append(f"  delivery: {record.describe()}")
         if not deliveries:
@@ -180,7 +186,7 @@ class NotificationInbox(Sequence[Notification]):
         path: str = scope["path"]
         raw = bytes(body)
         if scope["method"] != "POST":
-            await _answer(send, 405, _error("notifications are POSTed"))
+            await answer_json(send, 405, {"error": "notifications are POSTed"})
             return
         try:
             notification = verify_notification(
@@ -196,32 +202,16 @@ class NotificationInbox(Sequence[Notification]):
             with self._changed:
                 self._rejected.append(RejectedNotification(str(exc), path, dict(headers), raw))
                 self._changed.notify_all()
-            await _answer(send, status, _error(str(exc)))
+            await answer_json(send, status, {"error": str(exc)})
             return
         received = ReceivedNotification(notification, path, dict(headers), raw, time.time())
         with self._changed:
             self._received.append(received)
             self._changed.notify_all()
-        await _answer(send, 200, notification_ack())
+        await answer(send, 200, notification_ack())
 
     # ------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
-        self._server.stop()
-
-
-def _error(message: str) -> bytes:
-    return json.dumps({"error": message}).encode()
-
-
-async def _answer(send: Send, status: int, body: bytes) -> None:
-    start: Message = {
-        "type": "http.response.start",
-        "status": status,
-        "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-    }
-    await send(start)
-    await send({"type": "http.response.body", "body": body})
+        """Stop receiving: later requests to ``url`` are answered 404."""
+        self._receiver.unmount(self._path)

@@ -9,6 +9,8 @@ import time
 import uvicorn
 from starlette.types import ASGIApp
 
+from openams.gateway.settings import KEEP_ALIVE_SECONDS
+
 HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 10.0
 STOP_TIMEOUT_SECONDS = 10.0
@@ -46,6 +48,7 @@ class LiveServer:
             interface="asgi3",
             ws="none",
             http=http,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

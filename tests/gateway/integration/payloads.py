@@ -55,3 +55,49 @@ def session_body(**extra: Any) -> dict[str, Any]:
         "paymentRedirectUrl": "https://merchant.example/result",
         **extra,
     }
+
+
+def in_store_body(
+    scenario: str,
+    *,
+    code: str | None = None,
+    request_id: str | None = None,
+    currency: str = "USD",
+    value: str = "1000",
+    **extra: Any,
+) -> dict[str, Any]:
+    """An IN_STORE_PAYMENT pay body shaped as the official SDK's OrderCodePaymentRequest /
+    UserPresentedCodePaymentRequest sends it (merchant and store, env inside order)."""
+    env: dict[str, Any] = {
+        "storeTerminalId": "T-01",
+        "storeTerminalRequestTime": "2026-12-06T12:00:00+08:00",
+    }
+    method: dict[str, Any] = {"paymentMethodType": "CONNECT_WALLET"}
+    if code is not None:
+        method["paymentMethodId"] = code
+    body: dict[str, Any] = {
+        "productCode": "IN_STORE_PAYMENT",
+        "paymentRequestId": request_id or new_id(),
+        "paymentNotifyUrl": "http://www.yourNotifyUrl.com",
+        "paymentFactor": {"inStorePaymentScenario": scenario},
+        "paymentMethod": method,
+        "paymentAmount": {"currency": currency, "value": value},
+        "order": {
+            "referenceOrderId": new_id("ORDER"),
+            "orderDescription": "coffee and cake",
+            "orderAmount": {"currency": currency, "value": value},
+            "merchant": {
+                "referenceMerchantId": "M0001",
+                "merchantMCC": "5812",
+                "merchantName": "Corner Cafe",
+                "store": {
+                    "referenceStoreId": "S0001",
+                    "storeName": "Corner Cafe Central",
+                    "storeMCC": "5812",
+                },
+            },
+            "env": env,
+        },
+    }
+    body.update(extra)
+    return body

@@ -5,6 +5,7 @@ money rules while they are in process."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -263,7 +264,7 @@ def test_complete_refund_refusals(ams: AmsClient, other_ams: AmsClient, gateway:
 
 
 def test_twenty_five_concurrent_async_refunds_never_exceed_the_paid_amount(
-    ams: AmsClient, gateway: Gateway
+    ams: AmsClient, gateway: Gateway, requests_run: str
 ) -> None:
     paid = _paid(ams, value="1000")
 
@@ -283,7 +284,9 @@ def test_twenty_five_concurrent_async_refunds_never_exceed_the_paid_amount(
     )
 
 
-def test_concurrent_completions_settle_a_refund_once(ams: AmsClient, gateway: Gateway) -> None:
+def test_concurrent_completions_settle_a_refund_once(
+    ams: AmsClient, gateway: Gateway, requests_run: str
+) -> None:
     paid = _paid(ams)
     refund_id = _refund(ams, paid["paymentId"], "100", isAsyncRefund=True).body["refundId"]
 
@@ -297,6 +300,36 @@ def test_concurrent_completions_settle_a_refund_once(ams: AmsClient, gateway: Ga
     assert len(winners) == 1, [r.result for r in replies]
     assert {r.code for r in replies} <= {"SUCCESS", "ORDER_STATUS_INVALID"}
     assert len(_notes(gateway, ams.client_id, paid["paymentId"], "REFUND_RESULT")) == 1
+
+
+@pytest.mark.parametrize("kind", ["refund", "capture"])
+def test_concurrent_sweeps_settle_a_due_transaction_once(
+    ams: AmsClient, gateway: Gateway, kind: str
+) -> None:
+    """Sweeps that find the same due refund or capture at once (several dispatchers, or
+    one and a read): one ends it, the others find it ended; none fails, one result
+    notification."""
+    if kind == "refund":
+        payment_id = _paid(ams)["paymentId"]
+        made = _refund(ams, payment_id, "100", isAsyncRefund=True).body["refundId"]
+        settle_if_due, note = gateway.refunds.settle_if_due, "REFUND_RESULT"
+    else:
+        payment_id = _authorize(ams)["paymentId"]
+        made = _capture(ams, payment_id, str(IN_PROCESS_VALUE)).body["captureId"]
+        settle_if_due, note = gateway.captures.settle_if_due, "CAPTURE_RESULT"
+    with gateway.store() as uow:
+        found = uow.refunds.get(ams.client_id, made) or uow.captures.get(ams.client_id, made)
+    assert found is not None and found.settle_at is not None
+    due_at, start = found.settle_at, threading.Barrier(8)
+
+    def sweep(_: int) -> bool:
+        start.wait()
+        return settle_if_due(ams.client_id, made, due_at)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ended = list(pool.map(sweep, range(8)))
+    assert ended.count(True) == 1, ended
+    assert len(_notes(gateway, ams.client_id, payment_id, note)) == 1
 
 
 # ------------------------------------------------------------------ settle by itself
@@ -369,6 +402,25 @@ def test_a_due_refund_settles_on_its_resend(
     assert len(_notes(gateway, ams.client_id, paid["paymentId"], "REFUND_RESULT")) == 1
 
 
+def test_a_due_resend_naming_another_payment_is_inconsistent(
+    ams: AmsClient, clock: ShiftableClock
+) -> None:
+    """A refund or capture whose settle time passed, resent with its request id and a
+    paymentId it was not made for (one that does not exist): REPEAT_REQ_INCONSISTENT, as
+    before its settle time, not ORDER_NOT_EXIST."""
+    paid = _paid(ams)
+    refund = _refund(ams, paid["paymentId"], "100", isAsyncRefund=True).body
+    held = _authorize(ams)
+    capture = _capture(ams, held["paymentId"], str(IN_PROCESS_VALUE)).body
+    clock.advance(DELAY + 1)
+    again = _refund(ams, "NO_SUCH_PAYMENT", "100", request_id=refund["refundRequestId"])
+    assert again.code == "REPEAT_REQ_INCONSISTENT", again.result
+    resent = _capture(
+        ams, "NO_SUCH_PAYMENT", str(IN_PROCESS_VALUE), request_id=capture["captureRequestId"]
+    )
+    assert resent.code == "REPEAT_REQ_INCONSISTENT", resent.result
+
+
 def test_due_refunds_and_captures_settle_when_inquiry_payment_reads_them(
     ams: AmsClient, gateway: Gateway, clock: ShiftableClock
 ) -> None:
@@ -421,7 +473,12 @@ def test_async_capture_answers_u_then_ends_by_complete_capture(
         assert _capture(ams, payment_id, value, request_id=request_id, captureAmount={
             "currency": "USD", "value": "1"}).code == "REPEAT_REQ_INCONSISTENT"  # fmt: skip
         # while it is in process: no second capture, no void, no refund
-        assert _capture(ams, payment_id, value).code == "ORDER_STATUS_INVALID"
+        busy = _capture(ams, payment_id, value)
+        assert (busy.code, busy.result["resultMessage"]) == (
+            "ORDER_STATUS_INVALID",
+            f"cannot capture: a capture of payment {payment_id} is in process (captureId "
+            f"{capture_id}); wait for its CAPTURE_RESULT",
+        )
         assert ams.call("payments/cancel", {"paymentId": payment_id}).code == (
             "ORDER_STATUS_INVALID"
         )
@@ -508,6 +565,32 @@ def test_failed_async_capture_leaves_the_authorization(
     )
     assert ams.call("payments/cancel", {"paymentId": payment_id}).code == "SUCCESS"
     assert _capture(ams, payment_id, value).code == "AUTH_CANCELLED"
+
+
+def test_complete_capture_repeats_only_the_outcome_it_ended_with(ams: AmsClient) -> None:
+    """Repeating the failure a capture ended with (the same resultCode) is a no-op;
+    another resultCode or outcome is refused, naming how it ended."""
+    held = _authorize(ams)
+    capture_id = _capture(ams, held["paymentId"], str(IN_PROCESS_VALUE)).body["captureId"]
+    missing = ams.call("testHelpers/completeCapture", {"outcome": "SUCCESS"})
+    assert (missing.code, missing.result["resultMessage"]) == (
+        "PARAM_ILLEGAL",
+        "captureId or captureRequestId is required",
+    )
+
+    def complete(**extra: str) -> AmsReply:
+        body = {"captureId": capture_id, "outcome": "FAIL", **extra}
+        return ams.call("testHelpers/completeCapture", body)
+
+    assert complete(resultCode="USER_BALANCE_NOT_ENOUGH").body["captureStatus"] == "FAIL"
+    again = complete(resultCode="USER_BALANCE_NOT_ENOUGH")
+    assert (again.code, again.body["captureStatus"]) == ("SUCCESS", "FAIL")
+    assert complete().code == "SUCCESS"  # no resultCode: whatever it failed with
+    ended = f"cannot complete: capture {capture_id} already ended FAIL (USER_BALANCE_NOT_ENOUGH)"
+    for refused in (complete(resultCode="PROCESS_FAIL"), complete(outcome="SUCCESS")):
+        assert (refused.code, refused.result["resultMessage"]) == ("ORDER_STATUS_INVALID", ended)
+    [row] = _transaction(ams, held["paymentId"], "CAPTURE")
+    assert row["transactionStatus"] == "FAIL"
 
 
 def test_a_capture_of_another_value_stays_synchronous(ams: AmsClient) -> None:

@@ -108,12 +108,30 @@ def test_manual_capture_is_full_amount_and_idempotent(ams: AmsClient, gateway: G
     assert capture["transactionRequestId"] == request_id
 
 
-def test_concurrent_captures_capture_once(ams: AmsClient, gateway: Gateway) -> None:
+def test_concurrent_captures_capture_once(
+    ams: AmsClient, gateway: Gateway, requests_run: str
+) -> None:
     paid = _authorize(ams)
     with ThreadPoolExecutor(max_workers=20) as pool:
         replies = list(pool.map(lambda _: _capture(ams, paid["paymentId"]), range(20)))
     codes = Counter(reply.code for reply in replies)
     assert codes == {"SUCCESS": 1, "ORDER_STATUS_INVALID": 19}, codes
+    assert _kinds(gateway, ams.client_id, paid["paymentId"])["CAPTURE_RESULT"] == 1
+
+
+def test_concurrent_identical_captures_answer_one_capture(
+    ams: AmsClient, gateway: Gateway, requests_run: str
+) -> None:
+    """The same captureRequestId sent twenty times at once: every answer is the one
+    capture (those that waited for the payment's lock find it there), never a refusal."""
+    paid = _authorize(ams)
+    request_id = new_id("CAP")
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        replies = list(
+            pool.map(lambda _: _capture(ams, paid["paymentId"], request_id=request_id), range(20))
+        )
+    assert Counter(reply.code for reply in replies) == {"SUCCESS": 20}, [r.result for r in replies]
+    assert len({reply.body["captureId"] for reply in replies}) == 1
     assert _kinds(gateway, ams.client_id, paid["paymentId"])["CAPTURE_RESULT"] == 1
 
 
@@ -185,6 +203,17 @@ def test_capture_refusals_for_what_is_not_an_authorization(ams: AmsClient) -> No
     reply = _capture(ams, pending["paymentId"])
     assert reply.code == "ORDER_STATUS_INVALID"
     assert "PROCESSING" in reply.result["resultMessage"]
+
+
+def test_a_blank_request_id_or_payment_id_is_named(ams: AmsClient) -> None:
+    paid = _authorize(ams)
+    for reply, message in (
+        (_capture(ams, paid["paymentId"], request_id=" "), "captureRequestId is required"),
+        (_capture(ams, " "), "paymentId is required"),
+    ):
+        assert (reply.code, reply.result["resultMessage"]) == ("PARAM_ILLEGAL", message)
+    inquiry = ams.call("payments/inquiryPayment", {"paymentId": paid["paymentId"]}).body
+    assert "transactions" not in inquiry or inquiry["transactions"] == []  # nothing captured
 
 
 def test_hosted_authorization_completes_through_the_same_path(

@@ -19,6 +19,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from openams.gateway.app import Gateway
+from openams.gateway.domain.request_log import LogQuery
 from tests.ams_client import AmsClient
 from tests.gateway.integration.card_payloads import (
     AMEX,
@@ -176,6 +177,8 @@ def test_pan_and_cvv_are_never_stored_or_logged(
     delivered = b"\n".join(r.body for r in merchant.received)
     assert b"411111******1111" in delivered  # notifications carry the masked number
 
+    gateway.recorder.flush()  # the request log holds every call, bodies included
+    assert gateway.request_log.search(LogQuery(path="payments/pay", result_code="SUCCESS"))
     stored = _database_bytes(gateway)
     logged = "\n".join(
         f"{record.name} {record.getMessage()} {record.exc_text or ''}"

@@ -21,7 +21,7 @@ from tests.ams_client import AmsClient, now_iso
 from tests.conftest import UNUSED_TLS
 from tests.gateway.integration.payloads import pay_body
 from tests.ports import free_port
-from tests.shop.helpers import place_order, start_payment
+from tests.shop.helpers import csrf_of, place_order, start_payment
 
 OPENAMS = str(Path(sys.executable).with_name("openams"))
 
@@ -45,6 +45,7 @@ class Served:
     def __init__(self, process: subprocess.Popen[str]) -> None:
         self.process = process
         self.output = ""
+        self.errors = ""  # stderr: uvicorn's and the gateway's log lines
 
 
 @contextmanager
@@ -76,10 +77,10 @@ def running(
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            served.output = process.communicate(timeout=15)[0]
+            served.output, served.errors = process.communicate(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
-            served.output = process.communicate()[0]
+            served.output, served.errors = process.communicate()
 
 
 def signed_call(
@@ -137,7 +138,7 @@ def test_keys_merchants_gateway_key_and_serve(tmp_path: Path, database_url: str)
     assert gateway_pem.startswith("-----BEGIN PUBLIC KEY-----")
     assert run("gateway-key", env=env) == gateway_pem  # kept in the database
     port = free_port()
-    with running(["serve", "--port", str(port)], port, env=env):
+    with running(["serve", "--port", str(port)], port, env=env) as served:
         body = signed_call(
             f"http://127.0.0.1:{port}",
             "SANDBOX_CLI",
@@ -148,6 +149,13 @@ def test_keys_merchants_gateway_key_and_serve(tmp_path: Path, database_url: str)
         )
     assert body["result"]["resultCode"] == "PAYMENT_IN_PROCESS"  # type: ignore[index]
     assert str(body["normalUrl"]).startswith(f"http://127.0.0.1:{port}/cashier/")
+    # the gateway's own line per AMS call names its result (every AMS answer is HTTP 200)
+    assert re.search(
+        r"/ams/sandbox/api/v1/payments/pay client=SANDBOX_CLI U PAYMENT_IN_PROCESS [0-9.]+ ms",
+        served.errors,
+    ), served.errors
+    (logged,) = [json.loads(line) for line in run("logs", "--json", env=env).splitlines()]
+    assert logged["resultCode"] == "PAYMENT_IN_PROCESS" and logged["clientId"] == "SANDBOX_CLI"
 
 
 def test_second_key_version_via_cli(tmp_path: Path, database_url: str) -> None:
@@ -248,10 +256,33 @@ def test_dev_provisions_a_sandbox_merchant_and_prints_what_to_use(
                 assert time.monotonic() < deadline, status
                 time.sleep(0.5)
                 status = browser.get(f"/orders/{order_id}/status").json()
+            # The shop's embedded checkout may frame the session pages (issue 17).
+            again = place_order(browser)
+            embedded = browser.post(
+                f"/orders/{again}/embedded", data={"csrf": csrf_of(browser.get("/").text)}
+            )
+            # paymentSessionData in the page's script: its && are written \u0026\u0026
+            sid = re.search(r"(?:&&|\\u0026\\u0026)([0-9a-f]{32})(?:&&|\\u0026)", embedded.text)
+            assert embedded.status_code == 200 and sid, embedded.text
+            framed = httpx.get(f"http://127.0.0.1:{port}/checkout/{sid.group(1)}")
+            assert f"frame-ancestors {shop};" in framed.headers["content-security-policy"]
+            # The shop's admin is on with no secret set: sign in first (issue 16).
+            admin = browser.get("/admin/orders")
+            assert admin.status_code == 303 and admin.headers["location"].startswith("/admin/login")
     output = served.output
+    assert f"{shop}/admin/orders" in output
+    printed = re.search(r"admin secret\s+(\S+)\s+\(new at each start", output)
+    assert printed and len(printed.group(1)) >= 16, output
+    assert "testHelpers/completePayment client=SANDBOX_OPENAMS_DEMO S SUCCESS" in served.errors
     assert re.search(rf"http://127\.0\.0\.1:{port}", output)
     assert "SANDBOX_OPENAMS_DEMO" in output
     assert str(key_dir.resolve() / "private_key.pem") in output
     assert re.search(rf"openams shop\s+http://127\.0\.0\.1:{shop_port}", output)
     assert f"http://127.0.0.1:{shop_port}/notify" in output
     assert (tmp_path / "var" / "shop.db").exists()
+
+
+def test_dev_help_tells_how_the_shop_admin_is_turned_on() -> None:
+    shown = subprocess.run([OPENAMS, "dev", "--help"], capture_output=True, text=True, check=True)
+    assert "--shop-admin-secret" in shown.stdout and "OPENAMS_SHOP_ADMIN_SECRET" in shown.stdout
+    assert "reconciliation" in shown.stdout

@@ -50,7 +50,7 @@ def test_disposing_the_engine_closes_the_writers_connections(
     assert ams.call("payments/pay", pay_body()).code == "PAYMENT_IN_PROCESS"
     (idle,) = gateway.store.new_payments.idle_connections
 
-    gateway.engine.dispose()
+    gateway.close()
 
     assert gateway.store.new_payments.idle_connections == ()
     if is_sqlite(gateway.engine):

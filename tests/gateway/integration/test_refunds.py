@@ -208,7 +208,7 @@ def test_card_payment_refund(ams: AmsClient) -> None:
 
 
 def test_twenty_five_concurrent_refunds_never_exceed_the_paid_amount(
-    ams: AmsClient, gateway: Gateway
+    ams: AmsClient, gateway: Gateway, requests_run: str
 ) -> None:
     paid = _paid(ams, value="1000")
     with ThreadPoolExecutor(max_workers=25) as pool:
@@ -225,7 +225,9 @@ def test_twenty_five_concurrent_refunds_never_exceed_the_paid_amount(
     assert len(_refund_notes(gateway, ams.client_id, paid["paymentId"])) == 10
 
 
-def test_concurrent_refunds_of_uneven_amounts_and_repeats(ams: AmsClient) -> None:
+def test_concurrent_refunds_of_uneven_amounts_and_repeats(
+    ams: AmsClient, requests_run: str
+) -> None:
     paid = _paid(ams, value="1000")
     repeated = new_id("RF")
     jobs = [(new_id("RF"), str(70 + 13 * i)) for i in range(20)] + [(repeated, "150")] * 10
@@ -249,3 +251,10 @@ def test_concurrent_refunds_of_uneven_amounts_and_repeats(ams: AmsClient) -> Non
     inquiry = ams.call("payments/inquiryPayment", {"paymentId": paid["paymentId"]}).body
     refunds = [t for t in inquiry["transactions"] if t["transactionType"] == "REFUND"]
     assert {t["transactionId"] for t in refunds} == set(accepted)
+
+
+def test_after_a_full_refund_not_one_minor_unit_more(ams: AmsClient) -> None:
+    paid = _paid(ams, value="1000")
+    assert _refund(ams, paid["paymentId"], "1000").code == "SUCCESS"
+    reply = _refund(ams, paid["paymentId"], "1")
+    assert reply.code == "REFUND_AMOUNT_EXCEED", reply.result

@@ -15,17 +15,26 @@ import httpx
 import pytest
 
 from openams.gateway.app import Gateway, build_gateway, create_app
+from openams.gateway.domain.payment_codes import CONFIRM_FROM_VALUE
 from openams.gateway.domain.result_triggers import (
+    ACCEPT_DISPUTE,
     CANCEL,
     CAPTURE,
     CONSULT,
     CREATE_PAYMENT_SESSION,
+    CREATE_VAULTING_SESSION,
+    DOWNLOAD_EVIDENCE,
     EVERY_API,
+    INQUIRE_EXCHANGE_RATE,
+    INQUIRE_VAULTING,
     INQUIRY_PAYMENT,
     INQUIRY_REFUND,
     PAY,
     REFUND,
+    SUPPLY_DEFENSE,
     TRIGGERS,
+    VAULT_PAYMENT_METHOD,
+    VAULTING_DECLINES,
     Trigger,
     markdown_table,
 )
@@ -35,7 +44,9 @@ from openams.protocol.keys import KeyPair, generate_key_pair
 from tests.ams_client import AmsClient, AmsReply
 from tests.conftest import ShiftableClock
 from tests.gateway.integration.card_payloads import card_meta, card_pay_body
-from tests.gateway.integration.payloads import new_id, pay_body, session_body
+from tests.gateway.integration.payloads import in_store_body, new_id, pay_body, session_body
+from tests.gateway.integration.vaulting_payloads import session_body as vaulting_session_body
+from tests.gateway.integration.vaulting_payloads import vault_body
 from tests.live_server import live_server
 
 REPO = Path(__file__).resolve().parents[3]
@@ -150,7 +161,7 @@ def _traffic(w: World) -> str:
             assert ams.call("payments/consult", consult_body()).code == "SUCCESS"
             return ams.call("payments/consult", consult_body()).code
     finally:
-        limited.engine.dispose()
+        limited.close()
 
 
 @scenario(EVERY_API, "UNKNOWN_EXCEPTION")
@@ -165,14 +176,45 @@ def _unknown_exception(w: World) -> str:
 # -------------------------------------------------------------------------------- pay
 
 
+def _code_pay(w: World, code: str, value: str = "100") -> AmsReply:
+    return w.pay(in_store_body("PaymentCode", code=code, value=value))
+
+
+def _issued_code(w: World, buyer: str = "alice") -> str:
+    return str(w.ams.call("testHelpers/issuePaymentCode", {"buyer": buyer}).body["paymentCode"])
+
+
+@scenario(PAY, "INVALID_PAYMENT_CODE")
+def _pay_invalid_code(w: World) -> str:
+    code = _issued_code(w)
+    assert _code_pay(w, code).code == "SUCCESS"
+    used = _code_pay(w, code).code
+    unknown = _code_pay(w, "280000000000000000").code
+    assert used == unknown, (used, unknown)
+    return used
+
+
+@scenario(PAY, "EXPIRED_CODE")
+def _pay_expired_code(w: World) -> str:
+    code = _issued_code(w)
+    w.clock.advance(61)
+    return _code_pay(w, code).code
+
+
 @scenario(PAY, "SUCCESS")
 def _pay_success(w: World) -> str:
-    return w.pay(card_pay_body(card_meta("4111111111111111"))).code
+    by_code = _code_pay(w, _issued_code(w), str(CONFIRM_FROM_VALUE - 1)).code
+    by_card = w.pay(card_pay_body(card_meta("4111111111111111"))).code
+    assert by_code == by_card, (by_code, by_card)
+    return by_card
 
 
 @scenario(PAY, "PAYMENT_IN_PROCESS")
 def _pay_in_process(w: World) -> str:
-    return w.pay(pay_body()).code
+    by_code = _code_pay(w, _issued_code(w), str(CONFIRM_FROM_VALUE)).code
+    by_wallet = w.pay(pay_body()).code
+    assert by_code == by_wallet, (by_code, by_wallet)
+    return by_wallet
 
 
 @scenario(PAY, "REPEAT_REQ_INCONSISTENT")
@@ -624,6 +666,248 @@ def _session_business(w: World) -> str:
 @scenario(CREATE_PAYMENT_SESSION, "CURRENCY_NOT_SUPPORT")
 def _session_currency(w: World) -> str:
     return _session(w, session_body(paymentMethod={"paymentMethodType": "GCASH"})).code
+
+
+# ------------------------------------------------- vaultPaymentMethod / notifyVaulting
+
+
+def _vault(w: World, body: dict[str, Any]) -> AmsReply:
+    return w.ams.call("vaults/vaultPaymentMethod", body)
+
+
+def _vaulting_notes(w: World, request_id: str) -> list[dict[str, Any]]:
+    with w.gateway.store() as uow:
+        vaulting = uow.vaultings.get_by_request_id(w.ams.client_id, request_id)
+        assert vaulting is not None
+        return [n.body for n in uow.outbox.for_payment(w.ams.client_id, vaulting.vaulting_id)]
+
+
+@scenario(VAULT_PAYMENT_METHOD, "SUCCESS")
+def _vault_success(w: World) -> str:
+    reply = _vault(w, vault_body("4111111111111111"))
+    assert reply.body["paymentMethodDetail"]["card"]["cardToken"]
+    return reply.code
+
+
+@scenario(VAULT_PAYMENT_METHOD, "VERIFICATION_IN_PROCESS")
+def _vault_challenge(w: World) -> str:
+    reply = _vault(w, vault_body("4000000000003220"))
+    assert reply.body["normalUrl"]
+    forced = _vault(w, vault_body("4111111111111111", is3DSAuthentication=True))
+    assert forced.code == reply.code
+    return reply.code
+
+
+@scenario(VAULT_PAYMENT_METHOD, "REPEAT_REQ_INCONSISTENT")
+def _vault_inconsistent(w: World) -> str:
+    body = vault_body("4111111111111111")
+    _vault(w, body)
+    return _vault(w, vault_body("5555555555554444", request_id=body["vaultingRequestId"])).code
+
+
+@scenario(VAULT_PAYMENT_METHOD, "INVALID_PAYMENT_METHOD_META_DATA")
+def _vault_bad_card(w: World) -> str:
+    return _vault(w, vault_body("4111111111111112")).code
+
+
+@scenario(VAULT_PAYMENT_METHOD, "BUSINESS_NOT_SUPPORT")
+def _vault_brand(w: World) -> str:
+    return _vault(w, vault_body("2200000000000004")).code
+
+
+def _vault_declined(card: str) -> Scenario:
+    def run(w: World) -> str:
+        body = vault_body(card)
+        reply = _vault(w, body)
+        [note] = _vaulting_notes(w, body["vaultingRequestId"])
+        assert note["result"]["resultCode"] == reply.code
+        return reply.code
+
+    return run
+
+
+for _code, _number in VAULTING_DECLINES.items():
+    scenario(VAULT_PAYMENT_METHOD, _code)(_vault_declined(_number))
+
+
+@scenario(VAULT_PAYMENT_METHOD, "USER_PAYMENT_VERIFICATION_FAILED")
+def _vault_3ds_failed(w: World) -> str:
+    body = vault_body("4000000000003063")
+    token = _vault(w, body).body["normalUrl"].rsplit("/", 1)[1]
+    w.gateway.vaultings.answer_challenge(token, "123456")
+    [note] = _vaulting_notes(w, body["vaultingRequestId"])
+    assert note["result"]["resultStatus"] == "F"
+    return str(note["result"]["resultCode"])
+
+
+@scenario(VAULT_PAYMENT_METHOD, "ORDER_IS_CLOSED")
+def _vault_abandoned(w: World) -> str:
+    body = vault_body("4000000000003220")
+    assert _vault(w, body).code == "VERIFICATION_IN_PROCESS"
+    w.clock.advance(3601)
+    return _vault(w, body).code
+
+
+# ------------------------------------------------------------ createVaultingSession
+
+
+def _vaulting_session(w: World, body: dict[str, Any]) -> AmsReply:
+    return w.ams.call("vaults/createVaultingSession", body)
+
+
+@scenario(CREATE_VAULTING_SESSION, "SUCCESS")
+def _vaulting_session_success(w: World) -> str:
+    return _vaulting_session(w, vaulting_session_body()).code
+
+
+@scenario(CREATE_VAULTING_SESSION, "REPEAT_REQ_INCONSISTENT")
+def _vaulting_session_inconsistent(w: World) -> str:
+    body = vaulting_session_body()
+    _vaulting_session(w, body)
+    return _vaulting_session(w, {**body, "redirectUrl": "https://other.example/"}).code
+
+
+@scenario(CREATE_VAULTING_SESSION, "ORDER_IS_CLOSED")
+def _vaulting_session_closed(w: World) -> str:
+    body = vaulting_session_body()
+    assert _vaulting_session(w, body).code == "SUCCESS"
+    w.clock.advance(3601)
+    return _vaulting_session(w, body).code
+
+
+# ------------------------------------------------------------------ inquireVaulting
+
+
+@scenario(INQUIRE_VAULTING, "SUCCESS")
+def _inquire_vaulting(w: World) -> str:
+    body = vault_body("4111111111111111")
+    _vault(w, body)
+    return w.ams.call(
+        "vaults/inquireVaulting", {"vaultingRequestId": body["vaultingRequestId"]}
+    ).code
+
+
+@scenario(INQUIRE_VAULTING, "VAULTING_NOT_EXIST")
+def _inquire_vaulting_unknown(w: World) -> str:
+    return w.ams.call("vaults/inquireVaulting", {"vaultingRequestId": new_id("NONE")}).code
+
+
+# -------------------------------------------------------------- inquireExchangeRate
+
+
+@scenario(INQUIRE_EXCHANGE_RATE, "SUCCESS")
+def _exchange_rate(w: World) -> str:
+    body = {"sellCurrency": "CNY", "buyCurrency": "USD"}
+    return w.ams.call("payments/inquireExchangeRate", body).code
+
+
+@scenario(INQUIRE_EXCHANGE_RATE, "CURRENCY_NOT_SUPPORT")
+def _exchange_rate_unknown(w: World) -> str:
+    body = {"sellCurrency": "USD", "buyCurrency": "ISK"}
+    return w.ams.call("payments/inquireExchangeRate", body).code
+
+
+# ---------------------------------------------------------------------- disputes (disputes.md)
+
+PDF_B64 = "JVBERi0xLjQKJSVFT0YK"  # "%PDF-1.4\n%%EOF\n"
+UNKNOWN_DISPUTE = "17000000000000000000000000000000000"
+
+
+def _dispute(w: World) -> str:
+    """An OPEN chargeback on a paid card sale."""
+    sale = w.pay(card_pay_body(card_meta())).body
+    opened = w.ams.call("testHelpers/openDispute", {"paymentId": sale["paymentId"]})
+    assert opened.code == "SUCCESS", opened.result
+    return str(opened.body["disputeId"])
+
+
+def _accept(w: World, dispute_id: str) -> AmsReply:
+    return w.ams.call("payments/acceptDispute", {"disputeId": dispute_id})
+
+
+def _supply(w: World, dispute_id: str) -> AmsReply:
+    return w.ams.call(
+        "payments/supplyDefenseDocument", {"disputeId": dispute_id, "disputeEvidence": PDF_B64}
+    )
+
+
+def _download(w: World, dispute_id: str, kind: str) -> AmsReply:
+    return w.ams.call(
+        "payments/downloadDisputeEvidence",
+        {"disputeId": dispute_id, "disputeEvidenceType": f"DISPUTE_EVIDENCE_{kind}"},
+    )
+
+
+def _past_deadline(w: World) -> str:
+    dispute_id = _dispute(w)
+    assert w.ams.call("testHelpers/advanceClock", {"seconds": 7 * DAY}).code == "SUCCESS"
+    return dispute_id
+
+
+@scenario(ACCEPT_DISPUTE, "SUCCESS")
+def _accept_success(w: World) -> str:
+    dispute_id = _dispute(w)
+    first = _accept(w, dispute_id)
+    assert _accept(w, dispute_id).body == first.body
+    return first.code
+
+
+@scenario(ACCEPT_DISPUTE, "ORDER_NOT_EXIST")
+def _accept_unknown(w: World) -> str:
+    return _accept(w, UNKNOWN_DISPUTE).code
+
+
+@scenario(ACCEPT_DISPUTE, "NOT_ALLOW_IN_CURRENT_STATUS")
+def _accept_defended(w: World) -> str:
+    dispute_id = _dispute(w)
+    assert _supply(w, dispute_id).code == "SUCCESS"
+    return _accept(w, dispute_id).code
+
+
+@scenario(ACCEPT_DISPUTE, "TIME_EXCEEDS_LIMIT")
+def _accept_late(w: World) -> str:
+    return _accept(w, _past_deadline(w)).code
+
+
+@scenario(SUPPLY_DEFENSE, "SUCCESS")
+def _supply_success(w: World) -> str:
+    return _supply(w, _dispute(w)).code
+
+
+@scenario(SUPPLY_DEFENSE, "ORDER_NOT_EXIST")
+def _supply_unknown(w: World) -> str:
+    return _supply(w, UNKNOWN_DISPUTE).code
+
+
+@scenario(SUPPLY_DEFENSE, "NOT_ALLOW_IN_CURRENT_STATUS")
+def _supply_decided(w: World) -> str:
+    dispute_id = _dispute(w)
+    resolved = w.ams.call("testHelpers/resolveDispute", {"disputeId": dispute_id, "outcome": "WON"})
+    assert resolved.code == "SUCCESS"
+    return _supply(w, dispute_id).code
+
+
+@scenario(SUPPLY_DEFENSE, "TIME_EXCEEDS_LIMIT")
+def _supply_late(w: World) -> str:
+    return _supply(w, _past_deadline(w)).code
+
+
+@scenario(DOWNLOAD_EVIDENCE, "SUCCESS")
+def _download_success(w: World) -> str:
+    dispute_id = _dispute(w)
+    assert _download(w, dispute_id, "TEMPLATE").code == "SUCCESS"
+    assert _supply(w, dispute_id).code == "SUCCESS"
+    return _download(w, dispute_id, "FILE").code
+
+
+@scenario(DOWNLOAD_EVIDENCE, "ORDER_NOT_EXIST")
+def _download_unknown(w: World) -> str:
+    return _download(w, UNKNOWN_DISPUTE, "TEMPLATE").code
+
+
+@scenario(DOWNLOAD_EVIDENCE, "NOT_ALLOW_IN_CURRENT_STATUS")
+def _download_nothing_yet(w: World) -> str:
+    return _download(w, _dispute(w), "FILE").code
 
 
 # ------------------------------------------------------------------------------ tests

@@ -24,21 +24,21 @@ def database_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'openams.db'}"
 
 
-def _write_without_waiting(gateway: Gateway, client_id: str) -> bool:
+def _write_without_waiting(gateway: Gateway, client_id: str, pad: int = 200) -> bool:
     """One commit as the event loop makes it; False when it had to wait (as the API's
     request threads do while a checkpoint holds the writer lock)."""
     try:
         with no_waiting():
-            _write(gateway, client_id)
+            _write(gateway, client_id, pad)
         return True
     except WouldWait:
-        _write(gateway, client_id)
+        _write(gateway, client_id, pad)
         return False
 
 
-def _write(gateway: Gateway, client_id: str) -> None:
+def _write(gateway: Gateway, client_id: str, pad: int = 200) -> None:
     with gateway.store(write=True) as uow:
-        uow.merchants.add(Merchant(client_id, "checkpoint test " + "x" * 200, None, 0))
+        uow.merchants.add(Merchant(client_id, "checkpoint test " + "x" * pad, None, 0))
         uow.commit()
 
 
@@ -62,8 +62,9 @@ def test_the_thread_checkpoints_what_the_loop_committed(gateway: Gateway) -> Non
         _write_without_waiting(gateway, f"SANDBOX_CKPT_{index}")
     checkpointer = gateway.store.checkpointer
     assert checkpointer is not None
-    _wait_for(lambda: checkpointer.checkpoints > 0)
-    time.sleep(0.5)  # the last commits' checkpoint
+    # The last commit asked for a checkpoint: wait for one to end after it.
+    seen = checkpointer.checkpoints
+    _wait_for(lambda: checkpointer.checkpoints > seen)
     with gateway.engine.connect() as conn:
         _busy, pages, copied = conn.execute(text("PRAGMA wal_checkpoint(PASSIVE)")).one()
     assert pages == copied  # nothing left that the thread had not copied already
@@ -75,18 +76,19 @@ def test_under_steady_commits_the_wal_still_starts_over(gateway: Gateway) -> Non
     wal = Path(str(gateway.engine.url.database) + "-wal")
     page_size = 4096
     largest = 0
-    deadline = time.monotonic() + 4
-    index = waited = 0
-    while time.monotonic() < deadline:
-        waited += not _write_without_waiting(gateway, f"SANDBOX_STEADY_{index}")
-        index += 1
+    # A count of commits, not a stretch of time: each writes about five pages (a row
+    # padded past a page), so a WAL that never started over would pass
+    # 2 * RESTART_PAGES on the way.
+    commits = RESTART_PAGES // 2
+    waited = 0
+    for index in range(commits):
+        waited += not _write_without_waiting(gateway, f"SANDBOX_STEADY_{index}", pad=8000)
         if index % 50 == 0 and wal.exists():
             largest = max(largest, os.path.getsize(wal))
-    assert index > 1000, index  # enough commits to have needed several checkpoints
     assert gateway.store.checkpointer is not None
     assert gateway.store.checkpointer.checkpoints > 1
-    assert largest < 2 * RESTART_PAGES * page_size, (largest, index)
-    assert waited < index / 10, (waited, index)  # the lock is held now and then, briefly
+    assert largest < 2 * RESTART_PAGES * page_size, (largest, commits)
+    assert waited < commits / 10, (waited, commits)  # the lock is held now and then, briefly
 
 
 def test_disposing_the_engine_ends_the_thread(gateway: Gateway) -> None:

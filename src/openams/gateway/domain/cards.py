@@ -43,12 +43,19 @@ CARD_FUNDING = ("CREDIT", "DEBIT")
 
 
 class CardError(ValueError):
-    """A card field the buyer must correct; ``field`` names it, the message never repeats it."""
+    """Card fields the buyer must correct. ``errors`` maps each wrong field to its message
+    (never repeating the field's value); ``field`` and ``message`` are the first of them."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, errors: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.errors = errors or {field: message}
+
+    @classmethod
+    def of(cls, errors: dict[str, str]) -> CardError:
+        field, message = next(iter(errors.items()))
+        return cls(field, message, errors=dict(errors))
 
 
 def digits_only(text: str) -> str:
@@ -161,6 +168,18 @@ def new_card_token() -> str:
     return "CT" + secrets.token_hex(15)
 
 
+def _number_error(pan: str, brand: str | None) -> str | None:
+    if not pan.isascii() or not pan.isdigit() or not 12 <= len(pan) <= 19:
+        return "Card number must have 12 to 19 digits."
+    if not luhn_ok(pan):
+        return "Card number is not valid (check the digits)."
+    if brand is None:
+        return "This card brand is not accepted."
+    if len(pan) not in _lengths(brand):
+        return f"A {brand} card number does not have {len(pan)} digits."
+    return None
+
+
 def check_card(
     *,
     number: str,
@@ -172,23 +191,26 @@ def check_card(
     save: bool,
 ) -> CardResult:
     """Validate a typed card (Luhn, brand length, expiry, CVV length) and keep only
-    the safe parts. Raises :class:`CardError` for the first field that is wrong."""
+    the safe parts. Raises :class:`CardError` naming every field that is wrong."""
     pan = digits_only(number)
-    if not pan.isascii() or not pan.isdigit() or not 12 <= len(pan) <= 19:
-        raise CardError("number", "Card number must have 12 to 19 digits.")
-    if not luhn_ok(pan):
-        raise CardError("number", "Card number is not valid (check the digits).")
     brand = brand_of(pan)
-    if brand is None:
-        raise CardError("number", "This card brand is not accepted.")
-    if len(pan) not in _lengths(brand):
-        raise CardError("number", f"A {brand} card number does not have {len(pan)} digits.")
-    month, year = parse_expiry(expiry_month, expiry_year)
-    check_expiry(month, year, today=today)
+    errors: dict[str, str] = {}
+    number_error = _number_error(pan, brand)
+    if number_error:
+        errors["number"] = number_error
+    try:
+        month, year = parse_expiry(expiry_month, expiry_year)
+        check_expiry(month, year, today=today)
+    except CardError as error:
+        errors[error.field] = error.message
     code = cvv.strip()
     wanted = cvv_length(brand)
     if not (code.isascii() and code.isdigit() and len(code) == wanted):
-        raise CardError("cvv", f"Security code must have {wanted} digits for {brand}.")
+        for_brand = f" for {brand}" if brand else ""
+        errors["cvv"] = f"Security code must have {wanted} digits{for_brand}."
+    if errors:
+        raise CardError.of(errors)
+    assert brand is not None  # no number error: the brand is known
     name = (holder_name or "").strip() or None
     return CardResult(
         brand=brand,

@@ -237,6 +237,8 @@ class SettlementKind(StrEnum):
     PAYMENT = "PAYMENT"
     CAPTURE = "CAPTURE"
     REFUND = "REFUND"
+    #: an accepted or lost chargeback: the disputed amount goes back to the buyer
+    DISPUTE = "DISPUTE"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,9 @@ Which transactions settle (the rules ``docs/settlement.md`` explains):
   ``paymentTime``; a payment reversed by cancel is no longer SUCCESS and does not settle;
 - CAPTURE: a successful capture of an authorization, on the UTC day of its
   ``captureTime`` (an authorization moves no money until it is captured);
-- REFUND: a successful refund, on the UTC day of its ``refundTime``, negative.
+- REFUND: a successful refund, on the UTC day of its ``refundTime``, negative;
+- DISPUTE: an accepted or lost chargeback, on the UTC day it was accepted or judged,
+  negative.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from openams.protocol.money import Money
 class LedgerEntry:
     kind: SettlementKind
     transaction_id: str
-    #: paymentRequestId, refundRequestId or captureRequestId
+    #: paymentRequestId, refundRequestId or captureRequestId (a dispute: its disputeId)
     request_id: str
     payment_id: str
     #: paymentTime, captureTime or refundTime (epoch ms)
@@ -38,7 +40,7 @@ class LedgerEntry:
 
     @property
     def sign(self) -> int:
-        return -1 if self.kind is SettlementKind.REFUND else 1
+        return -1 if self.kind in (SettlementKind.REFUND, SettlementKind.DISPUTE) else 1
 
     @property
     def target_currency(self) -> str:

@@ -1,4 +1,5 @@
-"""Notifications to merchants (notifyPayment, notifyCapture, notifyRefund) as outbox rows.
+"""Notifications to merchants (notifyPayment, notifyCapture, notifyRefund, notifyDispute)
+as outbox rows.
 
 A notification is written in the same transaction as the state change that causes it,
 then delivered at least once by the dispatcher on Antom's retry schedule.
@@ -20,6 +21,10 @@ class NotifyType(StrEnum):
     PAYMENT_PENDING = "PAYMENT_PENDING"
     CAPTURE_RESULT = "CAPTURE_RESULT"
     REFUND_RESULT = "REFUND_RESULT"
+    #: notifyVaulting: a card vaulting ended (its subject and payment id: the vaulting id)
+    VAULTING_RESULT = "VAULTING_RESULT"
+    #: notifyDispute (its body carries ``disputeNotificationType``, not ``notifyType``)
+    DISPUTE = "DISPUTE"
 
 
 class DeliveryStatus(StrEnum):
@@ -75,6 +80,26 @@ class Notification:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class ClaimedNotification:
+    """A notification as the dispatcher holds it while it delivers: what an attempt
+    needs and what it changes, the body as the stored bytes that every attempt sends
+    (never decoded and encoded again)."""
+
+    notification_id: str
+    client_id: str
+    notify_type: NotifyType
+    url: str | None
+    #: Exactly the stored ``body_json`` (UTF-8): the bytes sent, the same on every attempt.
+    body: bytes
+    created_at: int
+    next_attempt_at: int
+    attempts: int
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    delivered_at: int | None = None
+    last_error: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryAttempt:
     notification_id: str
@@ -86,3 +111,6 @@ class DeliveryAttempt:
     response_excerpt: str | None
     error: str | None
     acknowledged: bool
+    #: Where it was sent and the signed headers it carried (None when nothing was sent).
+    url: str | None = None
+    request_headers: dict[str, str] | None = None

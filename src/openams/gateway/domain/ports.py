@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any, Protocol
 
 from openams.gateway.domain.chaos import ChaosSettings
+from openams.gateway.domain.disputes import Dispute
 from openams.gateway.domain.fx import FxRate, SettlementKind, TransactionSettlement
 from openams.gateway.domain.ledger import LedgerEntry
-from openams.gateway.domain.merchant import Merchant, MerchantKey
-from openams.gateway.domain.notification import DeliveryAttempt, Notification
+from openams.gateway.domain.merchant import ClockShift, Merchant, MerchantKey
+from openams.gateway.domain.notification import (
+    ClaimedNotification,
+    DeliveryAttempt,
+    Notification,
+)
 from openams.gateway.domain.payment import Payment
+from openams.gateway.domain.payment_codes import PaymentCode
 from openams.gateway.domain.payment_methods import PaymentMethodSpec
+from openams.gateway.domain.request_log import LogEntry, LogQuery
 from openams.gateway.domain.session import PaymentSession
 from openams.gateway.domain.transactions import Capture, Refund
 from openams.gateway.domain.vault import SavedCard
+from openams.gateway.domain.vaulting import Vaulting
 
 
 class MerchantRepository(Protocol):
@@ -29,6 +37,20 @@ class MerchantRepository(Protocol):
     def keys(self, client_id: str) -> list[MerchantKey]: ...
     def get_chaos(self, client_id: str) -> ChaosSettings: ...
     def set_chaos(self, client_id: str, chaos: ChaosSettings) -> None: ...
+    def get_frame_origins(self, client_id: str) -> tuple[str, ...]: ...
+    def set_frame_origins(self, client_id: str, origins: tuple[str, ...]) -> None: ...
+
+    def clock_offset(self, client_id: str) -> int:
+        """How far the merchant's clock runs ahead of real time, in ms (0: unknown)."""
+        ...
+
+    def advance_clock(self, client_id: str, ms: int, real_now: int) -> ClockShift:
+        """Move the merchant's clock ``ms`` ahead; the shift, as recorded."""
+        ...
+
+    def clock_shifts(self, client_id: str, since: int, limit: int = 100) -> list[ClockShift]:
+        """The merchant's clock shifts that ended after ``since`` (merchant time)."""
+        ...
 
 
 class PaymentRepository(Protocol):
@@ -52,17 +74,21 @@ class PaymentRepository(Protocol):
 
     def save(self, payment: Payment) -> None: ...
 
-    def due_payments(self, now: int, limit: int) -> list[Payment]:
-        """PROCESSING payments whose expiry has passed, oldest first, locked for this
-        transaction (rows other transactions hold are passed over)."""
+    def due_payments(
+        self, now: int, limit: int, client_id: str | None = None
+    ) -> list[tuple[Payment, int]]:
+        """PROCESSING payments whose expiry has passed and PENDING ones whose result is
+        due on their merchant's clock, each with the merchant's now, locked for this
+        transaction (rows other transactions hold are passed over). ``now`` is real
+        time; ``client_id`` keeps to one merchant."""
         ...
 
-    def due_for_expiry(self, now: int, limit: int) -> list[str]:
-        """Ids of PROCESSING payments whose expiry has passed, oldest first."""
+    def due_for_expiry(self, now: int, limit: int, client_id: str | None = None) -> list[str]:
+        """Ids of the payments ``due_payments`` would return."""
         ...
 
-    def shift_expiry(self, client_id: str, ms: int) -> int:
-        """Bring the merchant's pending expiries ``ms`` closer (sandbox advanceClock)."""
+    def count_open(self, client_id: str) -> int:
+        """The merchant's PROCESSING and PENDING payments."""
         ...
 
 
@@ -85,6 +111,18 @@ class NotificationRepository(Protocol):
     def get(self, notification_id: str) -> Notification | None: ...
     def for_payment(self, client_id: str, payment_id: str) -> list[Notification]: ...
     def for_client(self, client_id: str | None, limit: int) -> list[Notification]: ...
+    def search(
+        self,
+        client_id: str | None,
+        *,
+        notify_types: Collection[str] = (),
+        created_from: int | None = None,
+        created_to: int | None = None,
+        before: str | None = None,
+        after: str | None = None,
+        payment_id: str | None = None,
+        limit: int,
+    ) -> list[Notification]: ...
     def claim_due(
         self,
         now: int,
@@ -92,16 +130,36 @@ class NotificationRepository(Protocol):
         owner: str,
         lease_ms: int,
         exclude_clients: Collection[str] = (),
-    ) -> list[Notification]: ...
+    ) -> list[ClaimedNotification]: ...
 
     def release(self, notification_ids: Collection[str], owner: str) -> None:
         """Give back leases ``owner`` holds, unchanged (due again at once)."""
         ...
 
     def save(self, notification: Notification) -> None: ...
+    def save_progress(
+        self, notifications: Sequence[Notification | ClaimedNotification]
+    ) -> None: ...
     def record_attempt(self, attempt: DeliveryAttempt) -> None: ...
+    def record_attempts(self, attempts: Sequence[DeliveryAttempt]) -> None: ...
     def attempts(self, notification_id: str) -> list[DeliveryAttempt]: ...
-    def shift_pending(self, client_id: str, ms: int) -> int: ...
+    def count_pending(self, client_id: str, *, due_by: int | None = None) -> int:
+        """The merchant's notifications waiting for an attempt (due by ``due_by``, the
+        merchant's time, when given)."""
+        ...
+
+
+class RequestLogRepository(Protocol):
+    def add_all(self, entries: Sequence[LogEntry]) -> None: ...
+    def get(self, log_id: int) -> LogEntry | None: ...
+    def search(self, query: LogQuery, limit: int) -> list[LogEntry]: ...
+    def for_payment(
+        self, client_id: str, payment_id: str, payment_request_id: str
+    ) -> list[LogEntry]: ...
+    def prune(self, older_than: int, keep_per_client: int) -> int:
+        """Delete entries older than ``older_than`` and all but each client's newest
+        ``keep_per_client``; the number deleted."""
+        ...
 
 
 class CaptureRepository(Protocol):
@@ -118,12 +176,13 @@ class CaptureRepository(Protocol):
         """Store the outcome of a capture that was in process."""
         ...
 
-    def due(self, now: int, limit: int) -> list[tuple[str, str]]:
-        """(client id, capture id) of PROCESSING captures whose settle time passed."""
+    def due(self, now: int, limit: int, client_id: str | None = None) -> list[tuple[str, str, int]]:
+        """(client id, capture id, the merchant's now) of PROCESSING captures whose settle
+        time passed on their merchant's clock; ``now`` is real time."""
         ...
 
-    def shift_settle(self, client_id: str, ms: int) -> int:
-        """Bring the merchant's PROCESSING captures ``ms`` closer to settling."""
+    def count_open(self, client_id: str) -> int:
+        """The merchant's PROCESSING captures that settle by themselves."""
         ...
 
 
@@ -150,12 +209,50 @@ class RefundRepository(Protocol):
         """Store the outcome of a refund that was in process."""
         ...
 
-    def due(self, now: int, limit: int) -> list[tuple[str, str]]:
-        """(client id, refund id) of PROCESSING refunds whose settle time passed."""
+    def due(self, now: int, limit: int, client_id: str | None = None) -> list[tuple[str, str, int]]:
+        """(client id, refund id, the merchant's now) of PROCESSING refunds whose settle
+        time passed on their merchant's clock; ``now`` is real time."""
         ...
 
-    def shift_settle(self, client_id: str, ms: int) -> int:
-        """Bring the merchant's PROCESSING refunds ``ms`` closer to settling."""
+    def count_open(self, client_id: str) -> int:
+        """The merchant's PROCESSING refunds that settle by themselves."""
+        ...
+
+
+class DisputeRepository(Protocol):
+    def add(self, dispute: Dispute) -> None: ...
+    def save(self, dispute: Dispute) -> None: ...
+
+    def get(
+        self, client_id: str, dispute_id: str, *, with_evidence: bool = False
+    ) -> Dispute | None: ...
+
+    def for_payment(self, client_id: str, payment_id: str) -> list[Dispute]: ...
+    def for_client(
+        self,
+        client_id: str,
+        limit: int,
+        *,
+        before: tuple[int, str] | None = None,
+        after: tuple[int, str] | None = None,
+    ) -> list[Dispute]: ...
+
+    def held(self, client_id: str, payment_id: str) -> int:
+        """What the payment's chargebacks hold or took: it cannot be refunded."""
+        ...
+
+    def debited(self, client_id: str, payment_id: str) -> int: ...
+    def has_active(self, client_id: str, payment_id: str) -> bool: ...
+
+    def due(
+        self, now: int, alert_ms: int, limit: int, client_id: str | None = None
+    ) -> list[tuple[str, str, int]]:
+        """(client id, dispute id, the merchant's now) of disputes with a deadline or an
+        alert due on their merchant's clock; ``now`` is real time."""
+        ...
+
+    def count_active(self, client_id: str) -> int:
+        """The merchant's open and defended disputes."""
         ...
 
 
@@ -164,6 +261,20 @@ class CardVault(Protocol):
 
     def add(self, card: SavedCard) -> None: ...
     def get(self, client_id: str, card_token: str) -> SavedCard | None: ...
+
+
+class VaultingRepository(Protocol):
+    """Card vaultings, one per (client id, vaultingRequestId)."""
+
+    def add_if_absent(self, vaulting: Vaulting) -> bool: ...
+
+    def get_by_request_id(
+        self, client_id: str, vaulting_request_id: str, *, for_update: bool = False
+    ) -> Vaulting | None: ...
+
+    def get_by_token(self, token: str, *, for_update: bool = False) -> Vaulting | None: ...
+    def save(self, vaulting: Vaulting) -> None: ...
+    def for_client(self, client_id: str, limit: int) -> list[Vaulting]: ...
 
 
 class FxRateRepository(Protocol):
@@ -195,6 +306,20 @@ class Ledger(Protocol):
     def entries(self, client_id: str, start_ms: int, end_ms: int) -> list[LedgerEntry]: ...
 
 
+class PaymentCodeRepository(Protocol):
+    def add(self, code: PaymentCode) -> None: ...
+    def get(self, code_hash: str) -> PaymentCode | None: ...
+    def get_by_id(self, code_id: str) -> PaymentCode | None: ...
+
+    def use(self, code_hash: str, now_ms: int, client_id: str, payment_id: str) -> bool:
+        """Mark an unused, unexpired code used; False when it is not (any more)."""
+        ...
+
+    def prune_unused(self, expired_before: int) -> int:
+        """Delete the codes never used that expired before ``expired_before``."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Leaving the block without ``commit()`` rolls back."""
 
@@ -208,6 +333,10 @@ class UnitOfWork(Protocol):
     fx_rates: FxRateRepository
     settlements: SettlementRepository
     ledger: Ledger
+    request_log: RequestLogRepository
+    payment_codes: PaymentCodeRepository
+    vaultings: VaultingRepository
+    disputes: DisputeRepository
 
     def commit(self) -> None: ...
 

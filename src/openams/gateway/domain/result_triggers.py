@@ -16,6 +16,8 @@ from openams.gateway.domain.async_outcomes import (
     IN_PROCESS_VALUE,
     SETTLE_DELAY,
 )
+from openams.gateway.domain.disputes import LOSE_ON_DEFENSE_VALUE
+from openams.gateway.domain.payment_codes import CONFIRM_FROM_VALUE
 from openams.gateway.domain.simulation import RISK_REJECT_VALUE
 from openams.protocol.results import lookup
 
@@ -29,6 +31,13 @@ INQUIRY_REFUND = "inquiryRefund / notifyRefund"
 CAPTURE = "capture / notifyCapture"
 CONSULT = "consult"
 CREATE_PAYMENT_SESSION = "createPaymentSession"
+VAULT_PAYMENT_METHOD = "vaultPaymentMethod / notifyVaulting"
+CREATE_VAULTING_SESSION = "createVaultingSession"
+INQUIRE_VAULTING = "inquireVaulting"
+INQUIRE_EXCHANGE_RATE = "inquireExchangeRate"
+ACCEPT_DISPUTE = "acceptDispute / notifyDispute"
+SUPPLY_DEFENSE = "supplyDefenseDocument"
+DOWNLOAD_EVIDENCE = "downloadDisputeEvidence"
 APIS = (
     EVERY_API,
     PAY,
@@ -39,6 +48,13 @@ APIS = (
     CAPTURE,
     CONSULT,
     CREATE_PAYMENT_SESSION,
+    VAULT_PAYMENT_METHOD,
+    CREATE_VAULTING_SESSION,
+    INQUIRE_VAULTING,
+    INQUIRE_EXCHANGE_RATE,
+    ACCEPT_DISPUTE,
+    SUPPLY_DEFENSE,
+    DOWNLOAD_EVIDENCE,
 )
 
 #: The failure codes a payment can end with (``paymentResultCode`` of inquiryPayment,
@@ -71,6 +87,8 @@ PAYMENT_FAILURE_CODES: tuple[str, ...] = (
 
 
 _SETTLE_S = int(SETTLE_DELAY.total_seconds())
+#: pay with a sandbox buyer's payment code (docs/in-store.md)
+_CODE_PAY = "pay with `inStorePaymentScenario` PaymentCode and a payment code"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +128,12 @@ def _payment_result(code: str) -> str:
         return special
     card = _DECLINING_CARDS.get(code)
     if card is not None:
-        return f"test card `{card}` (hosted card page or server-to-server), or {_complete(code)}"
+        declined = "Decline on any hosted or wallet page (a payment-code confirmation too), "
+        prefix = declined if code == "PROCESS_FAIL" else ""
+        return (
+            f"{prefix}test card `{card}` (hosted card page or server-to-server), or "
+            f"{_complete(code)}"
+        )
     return _complete(code)
 
 
@@ -148,8 +171,18 @@ TRIGGERS: tuple[Trigger, ...] = (
         "identical resend answers `S`",
     ),
     # ------------------------------------------------------------------------ pay
-    Trigger(PAY, "SUCCESS", _card("4111111111111111") + " (a card sale)"),
-    Trigger(PAY, "PAYMENT_IN_PROCESS", "any wallet, bank or hosted card payment"),
+    Trigger(
+        PAY,
+        "SUCCESS",
+        _card("4111111111111111") + f" (a card sale), or {_CODE_PAY} for less than "
+        f"{CONFIRM_FROM_VALUE} minor units",
+    ),
+    Trigger(
+        PAY,
+        "PAYMENT_IN_PROCESS",
+        f"any wallet, bank or hosted card payment; {_CODE_PAY} for {CONFIRM_FROM_VALUE} "
+        "minor units or more, until the buyer confirms it in the wallet simulator",
+    ),
     Trigger(PAY, "REPEAT_REQ_INCONSISTENT", "a used `paymentRequestId` with another amount"),
     Trigger(PAY, "ORDER_IS_CLOSED", "the identical resend of a failed or expired payment"),
     Trigger(PAY, "ORDER_IS_CANCELED", "the identical resend of a cancelled payment"),
@@ -166,8 +199,18 @@ TRIGGERS: tuple[Trigger, ...] = (
     ),
     Trigger(PAY, "PAYMENT_AMOUNT_EXCEED_LIMIT", "an amount above the method's maximum"),
     Trigger(PAY, "BUSINESS_NOT_SUPPORT", "`productCode` AGREEMENT_PAYMENT"),
+    Trigger(
+        PAY,
+        "INVALID_PAYMENT_CODE",
+        f"{_CODE_PAY} the wallet never issued, or one already used",
+    ),
+    Trigger(PAY, "EXPIRED_CODE", f"{_CODE_PAY} issued more than a minute before"),
     Trigger(PAY, "PROCESS_FAIL", _card(_DECLINING_CARDS["PROCESS_FAIL"])),
-    Trigger(PAY, "USER_BALANCE_NOT_ENOUGH", _card("4000000000009995")),
+    Trigger(
+        PAY,
+        "USER_BALANCE_NOT_ENOUGH",
+        _card("4000000000009995") + f", or {_CODE_PAY} of wallet account `sandbox_nobalance`",
+    ),
     Trigger(PAY, "RISK_REJECT", _card("4100000000000019")),
     Trigger(PAY, "DO_NOT_HONOR", _card(_DECLINING_CARDS["DO_NOT_HONOR"])),
     Trigger(PAY, "INVALID_AMOUNT", _card(_DECLINING_CARDS["INVALID_AMOUNT"])),
@@ -297,6 +340,119 @@ TRIGGERS: tuple[Trigger, ...] = (
         CREATE_PAYMENT_SESSION,
         "CURRENCY_NOT_SUPPORT",
         "a `paymentMethodType` that does not take the currency",
+    ),
+    # ------------------------------------------------------------------- disputes
+    Trigger(
+        ACCEPT_DISPUTE,
+        "SUCCESS",
+        "an OPEN dispute (`testHelpers/openDispute` on a paid card payment), or the identical "
+        "resend; DISPUTE_JUDGED with `ACCEPT_BY_MERCHANT` follows",
+    ),
+    Trigger(ACCEPT_DISPUTE, "ORDER_NOT_EXIST", "an unknown (or another merchant's) dispute"),
+    Trigger(
+        ACCEPT_DISPUTE,
+        "NOT_ALLOW_IN_CURRENT_STATUS",
+        "a defended dispute, or one already decided (`testHelpers/resolveDispute`)",
+    ),
+    Trigger(
+        ACCEPT_DISPUTE,
+        "TIME_EXCEEDS_LIMIT",
+        "an OPEN dispute past its `defenseDueTime` (advance the clock 7 days): lost by TIMEOUT",
+    ),
+    Trigger(
+        SUPPLY_DEFENSE,
+        "SUCCESS",
+        "a PDF or JPEG file in Base64 for an OPEN or DEFENDED dispute (DEFENSE_SUPPLIED); "
+        f"judged WON at `defenseDueTime`, LOST for the amount {LOSE_ON_DEFENSE_VALUE}",
+    ),
+    Trigger(SUPPLY_DEFENSE, "ORDER_NOT_EXIST", "an unknown (or another merchant's) dispute"),
+    Trigger(SUPPLY_DEFENSE, "NOT_ALLOW_IN_CURRENT_STATUS", "a dispute already decided"),
+    Trigger(SUPPLY_DEFENSE, "TIME_EXCEEDS_LIMIT", "an OPEN dispute past its `defenseDueTime`"),
+    Trigger(
+        DOWNLOAD_EVIDENCE,
+        "SUCCESS",
+        "`DISPUTE_EVIDENCE_TEMPLATE` of any dispute, `DISPUTE_EVIDENCE_FILE` once a document "
+        "was supplied",
+    ),
+    Trigger(DOWNLOAD_EVIDENCE, "ORDER_NOT_EXIST", "an unknown (or another merchant's) dispute"),
+    Trigger(
+        DOWNLOAD_EVIDENCE,
+        "NOT_ALLOW_IN_CURRENT_STATUS",
+        "`DISPUTE_EVIDENCE_FILE` before any document was supplied",
+    ),
+)
+
+
+def _vault(number: str) -> str:
+    return f"vault test card `{number}` (`vaultPaymentMethod`, or the hosted vaulting form)"
+
+
+#: The refusals of the sandbox issuer when a card is vaulted (no amount: no amount rules).
+VAULTING_DECLINES = {
+    **_DECLINING_CARDS,
+    "USER_BALANCE_NOT_ENOUGH": "4000000000009995",
+    "RISK_REJECT": "4100000000000019",
+}
+
+TRIGGERS += (
+    # ------------------------------------------------- vaultPaymentMethod / notifyVaulting
+    Trigger(VAULT_PAYMENT_METHOD, "SUCCESS", _vault("4111111111111111") + ": its cardToken"),
+    Trigger(
+        VAULT_PAYMENT_METHOD,
+        "VERIFICATION_IN_PROCESS",
+        _vault("4000000000003220") + ", or any card with `is3DSAuthentication` true: "
+        "`normalUrl` opens the 3-D Secure challenge",
+    ),
+    Trigger(
+        VAULT_PAYMENT_METHOD,
+        "REPEAT_REQ_INCONSISTENT",
+        "a used `vaultingRequestId` with another card or URL",
+    ),
+    Trigger(
+        VAULT_PAYMENT_METHOD,
+        "INVALID_PAYMENT_METHOD_META_DATA",
+        "`paymentMethodDetail.card` that fails its checks (Luhn, expiry, CVV length)",
+    ),
+    Trigger(
+        VAULT_PAYMENT_METHOD,
+        "BUSINESS_NOT_SUPPORT",
+        "a card brand the gateway does not take (`2200000000000004`)",
+    ),
+    *(
+        Trigger(VAULT_PAYMENT_METHOD, code, _vault(card))
+        for code, card in VAULTING_DECLINES.items()
+    ),
+    Trigger(
+        VAULT_PAYMENT_METHOD,
+        "USER_PAYMENT_VERIFICATION_FAILED",
+        "notifyVaulting `F`: a wrong 3-D Secure code, or " + _vault("4000000000003063"),
+    ),
+    Trigger(
+        VAULT_PAYMENT_METHOD,
+        "ORDER_IS_CLOSED",
+        "the identical resend of a vaulting whose challenge was not answered within an hour",
+    ),
+    # ------------------------------------------------------------ createVaultingSession
+    Trigger(CREATE_VAULTING_SESSION, "SUCCESS", "a new `vaultingRequestId`"),
+    Trigger(
+        CREATE_VAULTING_SESSION,
+        "REPEAT_REQ_INCONSISTENT",
+        "a used `vaultingRequestId` with another `redirectUrl`",
+    ),
+    Trigger(
+        CREATE_VAULTING_SESSION,
+        "ORDER_IS_CLOSED",
+        "the identical resend after `vaultingSessionExpiryTime` (one hour)",
+    ),
+    # ------------------------------------------------------------------ inquireVaulting
+    Trigger(INQUIRE_VAULTING, "SUCCESS", "any vaulting the caller owns"),
+    Trigger(INQUIRE_VAULTING, "VAULTING_NOT_EXIST", "an unknown (or another merchant's) vaulting"),
+    # -------------------------------------------------------------- inquireExchangeRate
+    Trigger(INQUIRE_EXCHANGE_RATE, "SUCCESS", "a pair the FX table prices (`CNY`/`USD`)"),
+    Trigger(
+        INQUIRE_EXCHANGE_RATE,
+        "CURRENCY_NOT_SUPPORT",
+        "a pair with no rate in the FX table (`USD`/`ISK`)",
     ),
 )
 

@@ -164,19 +164,27 @@ def refundable(captured: int, refunded: int) -> int:
     return max(0, captured - refunded)
 
 
-def check_refund_amount(paid: Money, *, captured: int, refunded: int, requested: Money) -> None:
+def check_refund_amount(
+    paid: Money, *, captured: int, refunded: int, requested: Money, disputed: int = 0
+) -> None:
     """The refund's currency is the payment's; all refunds together stay within the
-    captured amount."""
+    captured amount less what chargebacks hold or took back (``disputed``)."""
     if requested.currency != paid.currency:
         raise param_illegal(
             f"refundAmount.currency {requested.currency} must be the payment currency "
             f"{paid.currency}"
         )
-    if refunded + requested.value > captured:
-        left = Money(paid.currency, refundable(captured, refunded)) if captured > refunded else None
+    taken = refunded + disputed
+    if taken + requested.value > captured:
+        left = Money(paid.currency, refundable(captured, taken)) if captured > taken else None
         raise DomainError(
             "REFUND_AMOUNT_EXCEED",
             f"cannot refund {requested}: the payment captured {Money(paid.currency, captured)}"
             + (f", {Money(paid.currency, refunded)} is already refunded" if refunded else "")
+            + (
+                f", {Money(paid.currency, disputed)} is held or taken back by a chargeback"
+                if disputed
+                else ""
+            )
             + (f"; at most {left} can still be refunded" if left else "; nothing is left"),
         )

@@ -1,11 +1,14 @@
-"""Text-only logos for consult's ``logo.logoUrl``: a rounded badge per method.
+"""Logos for consult's ``logo.logoUrl`` and the cashier: a rounded badge per method.
 
-The files under ``web/static/logos/`` are this module's output; regenerate them with
+Each badge is drawn for the size it is shown at: 32 px high, as wide as its label needs
+at a 13 px bold type (the pages show it at its own size, never squeezed). The files under
+``web/static/logos/`` are this module's output; regenerate them with
 ``python -m openams.gateway.methods.logos`` after changing the catalogue.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -31,29 +34,120 @@ CATEGORY_COLOURS: dict[MethodCategory, str] = {
 }
 
 
-def _font_size(text: str) -> int:
-    if len(text) <= 6:
-        return 16
-    if len(text) <= 9:
-        return 14
-    return 12
+#: The badge's height in CSS pixels, its type size and the room either side of the label.
+HEIGHT = 32
+FONT_SIZE = 13
+PADDING = 8
+MIN_WIDTH = 40
+
+#: Advance widths of Helvetica Bold (= Arial Bold) in 1/1000 em, from its AFM metrics:
+#: enough to size a badge without a font engine. Other characters count as wide.
+_BOLD_WIDTHS: dict[str, int] = {
+    " ": 278,
+    "-": 333,
+    ".": 278,
+    "&": 722,
+    "+": 584,
+    "'": 238,
+    **dict.fromkeys("0123456789", 556),
+    **dict(
+        zip(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            (
+                722,
+                722,
+                722,
+                722,
+                667,
+                611,
+                778,
+                722,
+                278,
+                556,
+                722,
+                611,
+                833,
+                722,
+                778,
+                667,
+                778,
+                722,
+                667,
+                611,
+                722,
+                667,
+                944,
+                667,
+                667,
+                611,
+            ),
+            strict=True,
+        )
+    ),
+    **dict(
+        zip(
+            "abcdefghijklmnopqrstuvwxyz",
+            (
+                556,
+                611,
+                556,
+                611,
+                556,
+                333,
+                611,
+                611,
+                278,
+                278,
+                556,
+                278,
+                889,
+                611,
+                611,
+                611,
+                611,
+                389,
+                556,
+                333,
+                611,
+                556,
+                778,
+                556,
+                556,
+                500,
+            ),
+            strict=True,
+        )
+    ),
+}
+
+
+def label_width(label: str, font_size: int = FONT_SIZE) -> int:
+    """The label's width in pixels at ``font_size`` bold, rounded up."""
+    units = sum(_BOLD_WIDTHS.get(char, 1000) for char in label)
+    return math.ceil(units * font_size / 1000)
 
 
 def render_logo(spec: PaymentMethodSpec) -> str:
-    """A 120x40 SVG badge showing ``spec.logo_name`` in the category colour."""
+    """The badge of ``spec.logo_name`` in its category's colour."""
     return render_badge(spec.logo_name, spec.name, CATEGORY_COLOURS[spec.category])
 
 
 def render_badge(label: str, title: str, colour: str) -> str:
-    """A 120x40 SVG badge showing ``label`` in white on ``colour``."""
+    """A 32 px high SVG badge showing ``label`` in white on ``colour``, as wide as it needs.
+
+    ``textLength`` holds the label to the measured width, so a fallback font can neither
+    overflow the badge nor leave it half empty.
+    """
+    text = label_width(label)
+    width = max(MIN_WIDTH, text + 2 * PADDING)
     return (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" '
-        f'viewBox="0 0 120 40" role="img" aria-label={quoteattr(title)}>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{HEIGHT}" '
+        f'viewBox="0 0 {width} {HEIGHT}" role="img" aria-label={quoteattr(title)}>\n'
         f"  <title>{escape(title)}</title>\n"
-        f'  <rect x="0.5" y="0.5" width="119" height="39" rx="8" '
-        f'fill="{colour}" stroke="#FFFFFF" stroke-opacity="0.4"/>\n'
-        f'  <text x="60" y="25.5" text-anchor="middle" '
-        f'font-family="Helvetica, Arial, sans-serif" font-size="{_font_size(label)}" '
+        f'  <rect width="{width}" height="{HEIGHT}" rx="6" fill="{colour}"/>\n'
+        f'  <text x="{width / 2:g}" y="{HEIGHT / 2 + FONT_SIZE * 0.36:g}" text-anchor="middle" '
+        f'textLength="{text}" lengthAdjust="spacingAndGlyphs" '
+        f'font-family="Helvetica, Arial, sans-serif" font-size="{FONT_SIZE}" '
         f'font-weight="700" fill="#FFFFFF">{escape(label)}</text>\n'
         "</svg>\n"
     )

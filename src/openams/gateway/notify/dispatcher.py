@@ -4,55 +4,64 @@ Several dispatchers can share one PostgreSQL database: claims take a lease with
 ``FOR UPDATE SKIP LOCKED``. A dispatcher that dies mid-delivery leaves its lease to
 expire, and the notification is delivered again: at least once, never lost.
 
-Deliveries run on a pool of ``concurrency`` threads and the claiming loop never waits
-for them: it records the attempts that ended, runs the sweeps, and claims as many due
-rows as there are free slots, skipping merchants that already have
-``merchant_concurrency`` attempts in flight (one slow merchant cannot hold every slot,
-nor stall another merchant's notifications or the sweeps). Every attempt ends within
-``timeout_seconds`` (``delivery.py``), so closing the dispatcher waits at most that
-long for the attempts in flight and records them; nothing claimed is dropped.
+A dispatcher runs on an asyncio loop of its own (``delivery_loop.py``; HTTP in
+``http11.py``). Each pass records the attempts that ended and claims due rows for the
+free slots in one transaction (the sweeps, when due, in between), skipping merchants it
+already holds enough of; the attempts run as tasks in between the passes, at most
+``concurrency`` at once and ``merchant_concurrency`` to one merchant (one slow merchant
+cannot hold every slot, nor stall another merchant's notifications or the sweeps).
+Every attempt ends within ``timeout_seconds`` (``delivery.py``), so closing the
+dispatcher waits at most that long for the attempts in flight and records them; what
+is claimed but not started is released; nothing claimed is dropped.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import groupby
+from typing import Any, TypeVar
 
-import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from openams.gateway.domain.chaos import ChaosSettings
 from openams.gateway.domain.clock import Clock, ms_delta
 from openams.gateway.domain.notification import (
     MAX_ATTEMPTS,
+    ClaimedNotification,
     DeliveryAttempt,
     DeliveryStatus,
-    Notification,
     delay_before_attempt,
 )
-from openams.gateway.domain.ports import UnitOfWorkFactory
-from openams.gateway.notify.delivery import (
-    DELIVERY_TIMEOUT_SECONDS,
-    Result,
-    attempt,
-    pinned_client,
-)
-from openams.gateway.notify.ssrf import BlockedTarget, UnsupportedUrl, check_scheme, check_target
+from openams.gateway.domain.ports import UnitOfWork, UnitOfWorkFactory
+from openams.gateway.notify.delivery import DELIVERY_TIMEOUT_SECONDS, Result, attempt
+from openams.gateway.notify.delivery_loop import DeliveryLoop, Job
+from openams.gateway.notify.http11 import Client
+from openams.gateway.notify.ssrf import BlockedTarget, UnsupportedUrl, check_scheme
 from openams.gateway.services.captures import CaptureService
 from openams.gateway.services.payments import PaymentService
 from openams.gateway.services.refunds import RefundService
 
 log = logging.getLogger("openams.gateway.notify")
+T = TypeVar("T")
 
 DEFAULT_LEASE_MS = 60_000
 DEFAULT_BATCH = 100
+#: ``drain`` runs the sweeps at most this often while it delivers (and once more before
+#: it decides nothing is left).
+DRAIN_SWEEP_SECONDS = 0.5
+#: Claimed and held (in flight or queued) at most this many times ``concurrency``.
+CLAIM_AHEAD = 4
+#: Ended attempts are recorded once this many times ``concurrency`` have ended (or
+#: sooner, when a claim is due anyway).
+RECORD_BATCH = 2
 
 
 @dataclass
@@ -72,61 +81,75 @@ class Dispatcher:
     #: Total deadline of one attempt (connect, send, read the answer).
     timeout_seconds: float = DELIVERY_TIMEOUT_SECONDS
     owner: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
-    #: One client for every target instead of the dispatcher's own (which connect only
-    #: to checked addresses and hold each attempt to ``timeout_seconds``); with it the
-    #: target is checked before the request and the connection resolves the host again.
-    http: httpx.Client | None = None
     #: Called after each attempt is recorded (tests and the benchmark observe with it).
-    on_attempt: Callable[[Notification, DeliveryAttempt], None] | None = None
+    on_attempt: Callable[[ClaimedNotification, DeliveryAttempt], None] | None = None
     #: When given, each pass also settles asynchronous refunds / captures that are due.
     refunds: RefundService | None = None
     captures: CaptureService | None = None
+    #: More sweeps, each ``sweep(batch_size)`` (disputes' deadlines).
+    sweeps: tuple[Callable[[int], object], ...] = ()
+    #: Run the database work on the loop's thread (SQLite) or on a thread of its own
+    #: (PostgreSQL: the loop signs and sends while a round trip is out).
+    database_on_loop: bool = True
 
     def __post_init__(self) -> None:
-        self._pool = ThreadPoolExecutor(
-            max_workers=self.concurrency, thread_name_prefix="openams-notify"
-        )
         # One client per target policy: a kept-alive connection is reused only under
         # the policy its address was checked for.
         self._clients = {
-            sandbox: pinned_client(
-                sandbox=sandbox,
-                allow_private=self.allow_private_targets,
-                timeout=self.timeout_seconds,
-            )
+            sandbox: Client(sandbox=sandbox, allow_private=self.allow_private_targets)
             for sandbox in (False, True)
         }
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._in_flight: Counter[str] = Counter()
-        self._futures: set[Future[None]] = set()
-        self._done: list[_Outcome] = []
-        #: Per merchant: how many attempts may be in flight (1 under outOfOrder chaos).
-        self._limits: dict[str, int] = {}
+        # A claimed notification may wait in its merchant's queue only so long that its
+        # attempt still ends well before its lease does (none at all under short leases).
+        hold = max(0.0, (self.lease_ms / 1000 - self.timeout_seconds) / 2)
+        self._deliveries: DeliveryLoop[_Outcome] = DeliveryLoop(
+            self._deliver,
+            _crashed,
+            concurrency=self.concurrency,
+            hold_seconds=hold,
+            batch=RECORD_BATCH * self.concurrency,
+        )
         self._closing = False
+        self._database_thread: ThreadPoolExecutor | None = None
+        #: The last claim filled every free slot: more may be due at once.
+        self._more = False
 
     def close(self) -> None:
-        """Stop claiming, let the attempts in flight end (each within
-        ``timeout_seconds``), record them, and release the HTTP clients."""
+        """Stop claiming, release what is claimed but not started, let the attempts in
+        flight end (each within ``timeout_seconds``), record them, and release the
+        connections."""
         self._closing = True
-        self._pool.shutdown(wait=True)
-        self._record(self._take_done())
-        for client in self._clients.values():
-            client.close()
-        if self.http is not None:
-            self.http.close()
+        if self._deliveries.started():
+            self._deliveries.call(self._close)
+            self._deliveries.stop()
+        if self._database_thread is not None:
+            self._database_thread.shutdown()
 
     # ----------------------------------------------------------------- loop
+    # Each runs on the delivery loop's thread; the caller waits for it.
 
     def run_once(self) -> int:
         """Record the attempts that ended, expire due payments, settle due refunds and
         captures, then start deliveries for due notifications (as many as there are
         free slots). Returns the attempts recorded plus the deliveries started."""
-        return sum(self._step(sweep=True))
+
+        async def once() -> int:
+            return sum(await self._step(sweep=True))
+
+        return self._deliveries.call(once)
 
     def run_forever(self, stop: threading.Event, poll_seconds: float = 0.5) -> None:
         """Until ``stop`` is set; then wait for the attempts in flight and record them.
         The sweeps run at most once per ``poll_seconds``."""
+        self._deliveries.call(lambda: self._serve(stop, poll_seconds))
+
+    def drain(self, max_passes: int = 100) -> int:
+        """Deliver until nothing is due and nothing is in flight (tests, the CLI and the
+        benchmark use this); returns the attempts made."""
+        return self._deliveries.call(lambda: self._drain(max_passes))
+
+    async def _serve(self, stop: threading.Event, poll_seconds: float) -> None:
+        self._deliveries.stopping = lambda: stop.is_set() or self._closing
         last_sweep = float("-inf")
         while not stop.is_set():
             now = time.monotonic()
@@ -134,136 +157,144 @@ class Dispatcher:
             if sweep:
                 last_sweep = now
             try:
-                _recorded, started = self._step(sweep=sweep)
+                await self._step(sweep=sweep)
             except Exception:
                 log.exception("dispatcher pass failed; retrying")
-                started = 0
-            if not started:
-                # A finished attempt wakes the loop (its slot is free again).
-                self._wake.wait(poll_seconds)
-        self._finish()
+                self._more = False
+            if self._more:
+                await asyncio.sleep(0)  # the attempts just started get going
+            else:
+                await self._deliveries.wait(poll_seconds)
+        await self._db(self._release, self._deliveries.take_queued())
+        await self._finish()
 
-    def drain(self, max_passes: int = 100) -> int:
-        """Deliver until nothing is due and nothing is in flight (tests, the CLI and the
-        benchmark use this); returns the deliveries started."""
-        total = 0
-        while total <= max_passes * DEFAULT_BATCH:
-            _recorded, started = self._step(sweep=True)
-            total += started
-            if not started:
-                with self._lock:
-                    idle = not self._futures and not self._done
-                if idle:
+    async def _drain(self, max_passes: int) -> int:
+        attempts = started = 0
+        last_sweep = float("-inf")
+        while started <= max_passes * DEFAULT_BATCH:
+            now = time.monotonic()
+            sweep = now - last_sweep >= DRAIN_SWEEP_SECONDS
+            if sweep:
+                last_sweep = now
+            recorded, claimed = await self._step(sweep=sweep)
+            attempts += recorded
+            started += claimed
+            if self._more:
+                await asyncio.sleep(0)
+            elif self._deliveries.idle():
+                if sweep:
                     break
-                self._wake.wait(self.timeout_seconds)
-        self._finish()
-        return total
+                last_sweep = float("-inf")  # sweep once more before deciding
+            else:
+                await self._deliveries.wait(self.timeout_seconds)
+        return attempts + await self._finish()
+
+    async def _close(self) -> None:
+        await self._db(self._release, self._deliveries.take_queued())
+        await self._finish()
+        for client in self._clients.values():
+            client.close()
 
     # ------------------------------------------------------------- helpers
 
-    def _step(self, *, sweep: bool) -> tuple[int, int]:
-        self._wake.clear()
-        outcomes = self._take_done()
-        self._record(outcomes)
+    async def _step(self, *, sweep: bool) -> tuple[int, int]:
+        """Record the ended attempts and claim for the free slots, in one transaction
+        (the sweeps, when due, run between the two)."""
+        outcomes, expired = self._deliveries.take()
+        recorded = len(outcomes)
+        if sweep or self._closing:
+            self._observe(await self._db(self._record, outcomes, expired))
+            outcomes, expired = [], []
         if sweep:
-            self.payments.expire_due(self.batch_size)
-            if self.refunds is not None:
-                self.refunds.settle_due(self.batch_size)
-            if self.captures is not None:
-                self.captures.settle_due(self.batch_size)
+            await self._db(self._sweep)
         if self._closing:
-            return len(outcomes), 0
-        return len(outcomes), self._start_due()
+            self._more = False
+            return recorded, 0
+        claim = sweep or self._more or self._deliveries.claim_wanted
+        self._deliveries.claim_wanted = False
+        return recorded, await self._start_due(outcomes, expired, claim=claim)
 
-    def _start_due(self) -> int:
-        with self._lock:
-            free = self.concurrency - len(self._futures)
-            busy = {
-                client
-                for client, count in self._in_flight.items()
-                if count >= self._limits.get(client, self.merchant_concurrency)
-            }
-        if free <= 0:
+    def _sweep(self) -> None:
+        self.payments.expire_due(self.batch_size)
+        if self.refunds is not None:
+            self.refunds.settle_due(self.batch_size)
+        if self.captures is not None:
+            self.captures.settle_due(self.batch_size)
+        for extra in self.sweeps:
+            extra(self.batch_size)
+
+    async def _db(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(*args)``: on the loop (SQLite: the work is this process's CPU anyway), or
+        on the dispatcher's database thread (PostgreSQL: round trips, which the loop
+        spends signing and sending meanwhile)."""
+        if self.database_on_loop:
+            return work(*args)
+        if self._database_thread is None:
+            self._database_thread = ThreadPoolExecutor(1, thread_name_prefix="openams-notify-db")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._database_thread, functools.partial(work, *args))
+
+    async def _start_due(self, outcomes: list[_Outcome], expired: list[Job], *, claim: bool) -> int:
+        free, skip, queued = self._deliveries.room()
+        # Claim for the free slots and enough to keep the merchants' queues filled (fewer,
+        # larger transactions).
+        limit = max(free, CLAIM_AHEAD * self.concurrency - (self.concurrency - free) - queued)
+        limit = limit if free > 0 and claim else 0
+        self._more = False
+        if not limit and not outcomes and not expired:
             return 0
-        claimed = self._claim(free, busy)
+        records, claimed = await self._db(self._write_and_claim, outcomes, expired, limit, skip)
+        self._observe(records)
         started = 0
-        release: list[str] = []
-        for client_id, group in groupby(claimed, key=lambda n: n.client_id):
-            notifications = list(group)
-            chaos = self._chaos(client_id)
-            limit = 1 if chaos.out_of_order else self.merchant_concurrency
+        release: list[Job] = []
+        start_by = time.monotonic() + self._deliveries.hold_seconds
+        for client_id, group in groupby(claimed, key=lambda pair: pair[0].client_id):
+            pairs = list(group)
+            notifications, chaos = [n for n, _ in pairs], pairs[0][1]
+            limit_for_client = 1 if chaos.out_of_order else self.merchant_concurrency
             if chaos.out_of_order:
                 # Newest first, one after another, so the merchant really sees them reversed.
                 notifications.sort(key=lambda n: -n.created_at)
-            with self._lock:
-                self._limits[client_id] = limit
-                room = max(0, limit - self._in_flight[client_id])
-            for notification in notifications[:room]:
-                self._submit(notification, chaos)
-                started += 1
-            release += [n.notification_id for n in notifications[room:]]
+            jobs = [Job(n, chaos, start_by) for n in notifications]
+            kept, over = self._deliveries.add(client_id, jobs, limit_for_client)
+            started += kept
+            release += over
+        # Over the merchant's limit: due again at once, for this or another dispatcher.
         if release:
-            # Over the merchant's limit: due again at once, for this or another dispatcher.
-            with self.uow(write=True) as uow:
-                uow.outbox.release(release, self.owner)
-                uow.commit()
+            await self._db(self._release, release)
+        if claimed and len(claimed) == limit:
+            # More may be due at once, unless every merchant claimed for is skipped now
+            # (then the next ended attempts, or the poll, bring the next claim).
+            _free, skip, _queued = self._deliveries.room()
+            self._more = any(n.client_id not in skip for n, _chaos in claimed)
         return started
 
-    def _submit(self, notification: Notification, chaos: ChaosSettings) -> None:
-        client_id = notification.client_id
+    def _release(self, jobs: list[Job]) -> None:
+        if jobs:
+            with self.uow(write=True) as uow:
+                uow.outbox.release([job.notification.notification_id for job in jobs], self.owner)
+                uow.commit()
 
-        def run() -> None:
-            try:
-                outcome = self._deliver(notification, chaos)
-            except Exception as exc:  # never lose the slot; the attempt is recorded
-                log.exception("delivery of %s failed", notification.notification_id)
-                failed = Result(None, 0, None, f"{type(exc).__name__}: {exc}", False)
-                outcome = _Outcome(notification, notification.attempts + 1, "delivery", failed)
-            with self._lock:
-                self._done.append(outcome)
-            self._wake.set()
-
-        with self._lock:
-            self._in_flight[client_id] += 1
-            future = self._pool.submit(run)
-            self._futures.add(future)
-
-        def finished(done: Future[None]) -> None:
-            with self._lock:
-                self._futures.discard(done)
-                self._in_flight[client_id] -= 1
-                if not self._in_flight[client_id]:
-                    del self._in_flight[client_id]
-            self._wake.set()
-
-        future.add_done_callback(finished)
-
-    def _take_done(self) -> list[_Outcome]:
-        with self._lock:
-            done, self._done = self._done, []
-        return done
-
-    def _finish(self) -> None:
+    async def _finish(self) -> int:
         """Wait for the attempts in flight (each ends within its deadline), record them."""
-        with self._lock:
-            futures = list(self._futures)
-        for future in futures:
-            future.result()
-        self._record(self._take_done())
+        await self._deliveries.wait_for_in_flight()
+        outcomes, expired = self._deliveries.take()
+        self._observe(await self._db(self._record, outcomes, expired))
+        return len(outcomes)
 
-    def _claim(self, limit: int, busy: set[str]) -> list[Notification]:
-        with self.uow(write=True) as uow:
-            claimed = uow.outbox.claim_due(
-                self.clock(), limit, self.owner, self.lease_ms, exclude_clients=busy
-            )
-            uow.commit()
-        return sorted(claimed, key=lambda n: (n.client_id, n.next_attempt_at))
+    def _claim(
+        self, uow: UnitOfWork, limit: int, busy: set[str]
+    ) -> list[tuple[ClaimedNotification, ChaosSettings]]:
+        claimed = uow.outbox.claim_due(
+            self.clock(), limit, self.owner, self.lease_ms, exclude_clients=busy
+        )
+        chaos = {client_id: uow.merchants.get_chaos(client_id) for client_id in
+                 {n.client_id for n in claimed}}  # fmt: skip
+        ordered = sorted(claimed, key=lambda n: (n.client_id, n.next_attempt_at))
+        return [(n, chaos[n.client_id]) for n in ordered]
 
-    def _chaos(self, client_id: str) -> ChaosSettings:
-        with self.uow() as uow:
-            return uow.merchants.get_chaos(client_id)
-
-    def _deliver(self, notification: Notification, chaos: ChaosSettings) -> _Outcome:
+    async def _deliver(self, job: Job) -> _Outcome:
+        notification, chaos = job.notification, job.chaos
         number = notification.attempts + 1
         assert notification.url is not None
         try:
@@ -276,52 +307,89 @@ class Dispatcher:
         if number <= chaos.drop_first:
             dropped = Result(None, 0, None, "chaos: attempt dropped on purpose", False)
             return _Outcome(notification, number, "dropped", dropped)
-        sandbox = notification.client_id.startswith("SANDBOX_")
-        client = self.http if self.http is not None else self._clients[sandbox]
+        client = self._clients[notification.client_id.startswith("SANDBOX_")]
         try:
-            if self.http is not None:
-                check_target(
-                    notification.url, sandbox=sandbox, allow_private=self.allow_private_targets
-                )
-            result = attempt(client, notification, self.key, self.key_version, self.timeout_seconds)
+            result = await attempt(
+                client, notification, self.key, self.key_version, self.timeout_seconds
+            )
         except BlockedTarget as exc:
             return _Outcome(notification, number, "blocked", Result(None, 0, None, str(exc), False))
         duplicate = None
         if chaos.duplicate and not self._closing:
-            duplicate = attempt(
+            duplicate = await attempt(
                 client, notification, self.key, self.key_version, self.timeout_seconds
             )
         return _Outcome(notification, number, "delivery", result, duplicate)
 
-    def _record(self, outcomes: list[_Outcome]) -> None:
-        """One transaction records the attempts that ended and their next schedule."""
-        if not outcomes:
-            return
-        now = self.clock()
-        records: list[tuple[Notification, DeliveryAttempt]] = []
+    def _write_and_claim(
+        self, outcomes: list[_Outcome], expired: list[Job], limit: int, skip: set[str]
+    ) -> tuple[
+        list[tuple[ClaimedNotification, DeliveryAttempt]],
+        list[tuple[ClaimedNotification, ChaosSettings]],
+    ]:
         with self.uow(write=True) as uow:
-            for outcome in outcomes:
-                notification, result = outcome.notification, outcome.result
-                record = _attempt_row(notification, outcome.number, outcome.kind, result, now)
-                uow.outbox.record_attempt(record)
-                if outcome.duplicate is not None:
-                    uow.outbox.record_attempt(
-                        _attempt_row(
-                            notification, outcome.number, "duplicate", outcome.duplicate, now
-                        )
-                    )
-                _schedule(notification, outcome.number, result, now, final=outcome.final)
-                uow.outbox.save(notification)
-                records.append((notification, record))
+            records = self._write(uow, outcomes, expired)
+            claimed = self._claim(uow, limit, skip) if limit else []
             uow.commit()
+        return records, claimed
+
+    def _record(
+        self, outcomes: list[_Outcome], expired: list[Job]
+    ) -> list[tuple[ClaimedNotification, DeliveryAttempt]]:
+        """One transaction records the attempts that ended and their next schedule."""
+        if not outcomes and not expired:
+            return []
+        with self.uow(write=True) as uow:
+            records = self._write(uow, outcomes, expired)
+            uow.commit()
+        return records
+
+    def _write(
+        self, uow: UnitOfWork, outcomes: list[_Outcome], expired: list[Job]
+    ) -> list[tuple[ClaimedNotification, DeliveryAttempt]]:
+        """The attempts that ended and their next schedule; the queued notifications
+        that waited too long to start are released."""
+        if not outcomes and not expired:
+            return []
+        real_now = self.clock()
+        offsets: dict[str, int] = {}
+        records: list[tuple[ClaimedNotification, DeliveryAttempt]] = []
+        rows: list[DeliveryAttempt] = []
+        for outcome in outcomes:
+            notification, result = outcome.notification, outcome.result
+            client_id = notification.client_id
+            if client_id not in offsets:
+                offsets[client_id] = uow.merchants.clock_offset(client_id)
+            # on the merchant's clock, as its notification's schedule is
+            now = real_now + offsets[client_id]
+            record = _attempt_row(notification, outcome.number, outcome.kind, result, now)
+            rows.append(record)
+            if outcome.duplicate is not None:
+                rows.append(
+                    _attempt_row(notification, outcome.number, "duplicate", outcome.duplicate, now)
+                )
+            _schedule(notification, outcome.number, result, now, final=outcome.final)
+            records.append((notification, record))
+        uow.outbox.record_attempts(rows)
+        uow.outbox.save_progress([notification for notification, _ in records])
+        if expired:
+            uow.outbox.release([job.notification.notification_id for job in expired], self.owner)
+        return records
+
+    def _observe(self, records: list[tuple[ClaimedNotification, DeliveryAttempt]]) -> None:
         if self.on_attempt is not None:
             for notification, record in records:
                 self.on_attempt(notification, record)
 
 
+def _crashed(job: Job, exc: Exception) -> _Outcome:
+    failed = Result(None, 0, None, f"{type(exc).__name__}: {exc}", False)
+    return _Outcome(job.notification, job.notification.attempts + 1, "delivery", failed)
+
+
 @dataclass(frozen=True, slots=True)
 class _Outcome:
-    notification: Notification
+    notification: ClaimedNotification
     number: int
     kind: str
     result: Result
@@ -331,7 +399,7 @@ class _Outcome:
 
 
 def _attempt_row(
-    notification: Notification, number: int, kind: str, result: Result, now: int
+    notification: ClaimedNotification, number: int, kind: str, result: Result, now: int
 ) -> DeliveryAttempt:
     return DeliveryAttempt(
         notification_id=notification.notification_id,
@@ -343,11 +411,13 @@ def _attempt_row(
         response_excerpt=result.response_excerpt,
         error=result.error,
         acknowledged=result.acknowledged,
+        url=notification.url if result.request_headers is not None else None,
+        request_headers=result.request_headers,
     )
 
 
 def _schedule(
-    notification: Notification, number: int, result: Result, now: int, *, final: bool = False
+    notification: ClaimedNotification, number: int, result: Result, now: int, *, final: bool = False
 ) -> None:
     """Delivered, failed for good after the 8th attempt, or due again after the interval."""
     notification.attempts = number

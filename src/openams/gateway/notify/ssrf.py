@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from urllib.parse import urlsplit
@@ -64,9 +65,13 @@ def _check_address(host: str, address: Address, *, sandbox: bool) -> None:
 
 def check_scheme(url: str) -> None:
     """Refuse anything but an absolute http(s) URL with a host (never retried)."""
-    problem = notify_url_problem(url)
+    problem = _url_problem(url)
     if problem is not None:
         raise UnsupportedUrl(f"notify URL {problem}")
+
+
+#: A merchant's notifications mostly go to one URL: parse it once, not per attempt.
+_url_problem = functools.lru_cache(maxsize=4096)(notify_url_problem)
 
 
 class UnsupportedUrl(BlockedTarget):

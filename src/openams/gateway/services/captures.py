@@ -53,7 +53,7 @@ class CaptureService:
             raise param_illegal("paymentId is required")
         amount = parse_money(request.capture_amount, "captureAmount")
         client_id, request_id = merchant.client_id, request.capture_request_id
-        now = self.clock()
+        now = merchant.now(self.clock())
         with self.uow(write=True) as uow:
             existing = uow.captures.get_by_request_id(client_id, request_id)
             if existing is not None:
@@ -115,7 +115,7 @@ class CaptureService:
         code = failure_code(outcome, result_code)
         if blank(capture_id) and blank(capture_request_id):
             raise param_illegal("captureId or captureRequestId is required")
-        now = self.clock()
+        now = merchant.now(self.clock())
         with self.uow(write=True) as uow:
             if not blank(capture_id):
                 assert capture_id is not None
@@ -151,13 +151,13 @@ class CaptureService:
             **capture_body(capture),
         }
 
-    def settle_due(self, limit: int) -> int:
-        """End up to ``limit`` asynchronous captures whose settle time passed (SUCCESS),
-        each in its own transaction with its CAPTURE_RESULT; returns how many."""
-        now = self.clock()
+    def settle_due(self, limit: int, client_id: str | None = None) -> int:
+        """End up to ``limit`` asynchronous captures whose settle time passed on their
+        merchant's clock (of one merchant with ``client_id``) (SUCCESS), each in its own
+        transaction with its CAPTURE_RESULT; returns how many."""
         with self.uow() as uow:  # a cheap read first: no writer lock when nothing is due
-            due = uow.captures.due(now, limit)
-        return sum(self.settle_if_due(client_id, capture_id, now) for client_id, capture_id in due)
+            due = uow.captures.due(self.clock(), limit, client_id)
+        return sum(self.settle_if_due(client, capture_id, now) for client, capture_id, now in due)
 
     def settle_if_due(self, client_id: str, capture_id: str, now: int) -> bool:
         """End the capture (SUCCESS), in its own transaction, if its settle time has

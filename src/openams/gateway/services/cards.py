@@ -19,10 +19,10 @@ Refusals before any payment is created:
 
 from __future__ import annotations
 
-import copy
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from openams.gateway.domain.cards import (
     ACCEPTED_BRANDS,
@@ -52,6 +52,8 @@ CARD = "CARD"
 META_DATA = "INVALID_PAYMENT_METHOD_META_DATA"
 #: The keys whose presence makes a pay request a server-to-server card payment.
 CARD_KEYS = ("cardNo", "cvv")
+#: Where a pay request carries card data (error messages name the field by it).
+META_DATA_FIELD = "paymentMethodMetaData"
 _FIELD_NAMES = {"number": "cardNo", "expiry": "expiryMonth/expiryYear", "cvv": "cvv"}
 
 
@@ -81,24 +83,25 @@ def _meta_error(message: str) -> DomainError:
     return DomainError(META_DATA, message)
 
 
-def _text(meta: Mapping[str, Any], key: str, *, required: bool = True) -> str:
+def _text(meta: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> str:
     value = meta.get(key)
     if value is None or value == "":
         if required:
-            raise _meta_error(f"paymentMethodMetaData.{key} is required for a card payment")
+            raise _meta_error(f"{where}.{key} is required for a card")
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise _meta_error(f"paymentMethodMetaData.{key} must be a string")
+        raise _meta_error(f"{where}.{key} must be a string")
     return str(value)
 
 
-def _flag(meta: Mapping[str, Any], key: str) -> bool:
+def card_flag(meta: Mapping[str, Any], key: str, where: str = META_DATA_FIELD) -> bool:
+    """A boolean card field: ``true``/``false``, or those words as text."""
     value = meta.get(key)
     if value is None or isinstance(value, bool):
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    raise _meta_error(f"paymentMethodMetaData.{key} must be true or false")
+    raise _meta_error(f"{where}.{key} must be true or false")
 
 
 def holder_name(value: Any) -> str | None:
@@ -120,14 +123,23 @@ def today(now_ms: int) -> tuple[int, int]:
     return moment.year, moment.month
 
 
-def read_card(meta: Mapping[str, Any], *, now_ms: int, amount_value: int) -> CardCharge:
-    """Check the card data of a pay request and decide what the sandbox issuer does."""
-    pan = digits_only(_text(meta, "cardNo"))
+def read_card(
+    meta: Mapping[str, Any],
+    *,
+    now_ms: int,
+    amount_value: int,
+    where: str = META_DATA_FIELD,
+    save: bool | None = None,
+) -> CardCharge:
+    """Check the card data of a pay request (or of a vaulting, ``where`` naming the object
+    that carries it) and decide what the sandbox issuer does. ``save`` overrides the
+    request's ``tokenize``."""
+    pan = digits_only(_text(meta, "cardNo", where))
     if not (pan.isascii() and pan.isdigit() and 12 <= len(pan) <= 19):
-        raise _meta_error("paymentMethodMetaData.cardNo must be 12 to 19 digits")
+        raise _meta_error(f"{where}.cardNo must be 12 to 19 digits")
     if not luhn_ok(pan):
         raise _meta_error(
-            "paymentMethodMetaData.cardNo is not a valid card number: it fails the Luhn "
+            f"{where}.cardNo is not a valid card number: it fails the Luhn "
             "check digit; check the digits the buyer typed"
         )
     brand = brand_of(pan)
@@ -137,21 +149,26 @@ def read_card(meta: Mapping[str, Any], *, now_ms: int, amount_value: int) -> Car
             "the card brand is not supported (the number matches no accepted brand); "
             f"accepted brands: {', '.join(ACCEPTED_BRANDS)}",
         )
-    cvv = _text(meta, "cvv")
+    cvv = _text(meta, "cvv", where)
     try:
         card = check_card(
             number=pan,
-            expiry_month=_text(meta, "expiryMonth"),
-            expiry_year=_text(meta, "expiryYear"),
+            expiry_month=_text(meta, "expiryMonth", where),
+            expiry_year=_text(meta, "expiryYear", where),
             cvv=cvv,
             holder_name=holder_name(meta.get("cardholderName")),
             today=today(now_ms),
-            save=_flag(meta, "tokenize"),
+            save=card_flag(meta, "tokenize", where) if save is None else save,
         )
     except CardError as exc:
         raise _meta_error(
-            f"paymentMethodMetaData.{_FIELD_NAMES.get(exc.field, exc.field)}: {exc.message}"
+            f"{where}.{_FIELD_NAMES.get(exc.field, exc.field)}: {exc.message}"
         ) from None
+    return card_charge(card, pan, amount_value)
+
+
+def card_charge(card: CardResult, pan: str, amount_value: int) -> CardCharge:
+    """What the sandbox issuer does with a checked card (``pan``: its digits)."""
     decision = card_decision(amount_value, pan)
     card_only = card_decision(0, pan)  # the card's own behaviour, without amount rules
     challenge = card_needs_challenge(pan)
@@ -210,20 +227,75 @@ def saved_charge(saved: SavedCard, *, now_ms: int, amount_value: int) -> CardCha
 
 
 def scrub_card_data(wire: dict[str, Any]) -> dict[str, Any]:
-    """The request as stored: the card number masked (BIN and last four), no CVV."""
-    method = wire.get("paymentMethod")
-    meta = method.get("paymentMethodMetaData") if isinstance(method, dict) else None
-    if not isinstance(meta, dict) or not any(key in meta for key in CARD_KEYS):
-        return wire
-    clean = copy.deepcopy(wire)
-    stored = clean["paymentMethod"]["paymentMethodMetaData"]
-    stored.pop("cvv", None)
-    number = stored.pop("cardNo", None)
+    """The request as stored (and logged): every card number masked (BIN and last four),
+    no CVV, wherever in the body they are."""
+    return cast(dict[str, Any], _scrubbed(wire)) if _carries_card_data(wire) else wire
+
+
+def _carries_card_data(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(key in value for key in CARD_KEYS) or any(
+            _carries_card_data(item) for item in value.values()
+        )
+    if isinstance(value, list):
+        return any(_carries_card_data(item) for item in value)
+    return False
+
+
+def _scrubbed(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_scrubbed(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    clean = {key: _scrubbed(item) for key, item in value.items() if key != "cvv"}
+    number = clean.pop("cardNo", None)
     if isinstance(number, str | int):
         pan = digits_only(str(number))
         if pan.isdigit() and len(pan) >= 12:
-            stored["cardNo"] = f"{pan[:6]}******{pan[-4:]}"
+            clean["cardNo"] = f"{pan[:6]}******{pan[-4:]}"
     return clean
+
+
+def save_card(
+    uow: UnitOfWork,
+    client_id: str,
+    card: CardResult,
+    now: int,
+    *,
+    three_ds: bool = False,
+    decline: Decision | None = None,
+) -> None:
+    """Make ``card.card_token`` a saved card of ``client_id`` (pay accepts it from now
+    on), with how the sandbox issuer treats the card it came from."""
+    assert card.card_token is not None
+    uow.cards.add(
+        SavedCard(
+            card_token=card.card_token,
+            client_id=client_id,
+            card=replace(card, three_ds_challenged=None),
+            created_at=now,
+            three_ds=three_ds,
+            decline_code=decline.result_code if decline else None,
+            decline_message=decline.result_message if decline else None,
+        )
+    )
+
+
+#: A run of 12 to 19 digits, spaces or dashes between them allowed: a card number.
+_PAN = re.compile(r"(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)")
+#: A "cvv" member and its value, quoted or not.
+_CVV = re.compile(r'"cvv"\s*:\s*("(?:[^"\\]|\\.)*"|[^,}\s]*)\s*,?', re.IGNORECASE)
+
+
+def scrub_card_text(text: str) -> str:
+    """A body that is not a JSON object, as logged: anything shaped like a card number
+    masked as :func:`scrub_card_data` masks one, any ``"cvv"`` member removed."""
+
+    def mask(match: re.Match[str]) -> str:
+        pan = digits_only(match.group(0))
+        return f"{pan[:6]}******{pan[-4:]}"
+
+    return _PAN.sub(mask, _CVV.sub("", text))
 
 
 @dataclass
@@ -264,18 +336,13 @@ class CardPayments:
             self.settlement.fail(uow, payment, now, code, charge.decline.result_message or code)
             return
         if card.card_token is not None and not charge.saved:
-            uow.cards.add(
-                SavedCard(
-                    card_token=card.card_token,
-                    client_id=payment.client_id,
-                    card=replace(card, three_ds_challenged=None),
-                    created_at=now,
-                    three_ds=charge.card_three_ds,
-                    decline_code=charge.card_decline.result_code if charge.card_decline else None,
-                    decline_message=(
-                        charge.card_decline.result_message if charge.card_decline else None
-                    ),
-                )
+            save_card(
+                uow,
+                payment.client_id,
+                card,
+                now,
+                three_ds=charge.card_three_ds,
+                decline=charge.card_decline,
             )
         if charge.three_ds:
             payment.card = card  # no threeDSResult until the buyer answers the challenge
@@ -296,11 +363,4 @@ class CardPayments:
             return
         if uow.cards.get(payment.client_id, card.card_token) is not None:
             return
-        uow.cards.add(
-            SavedCard(
-                card_token=card.card_token,
-                client_id=payment.client_id,
-                card=replace(card, three_ds_challenged=None),
-                created_at=now,
-            )
-        )
+        save_card(uow, payment.client_id, card, now)

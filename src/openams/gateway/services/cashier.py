@@ -40,6 +40,7 @@ from openams.gateway.domain.simulation import (
 )
 from openams.gateway.domain.transitions import PaymentStatus
 from openams.gateway.services.continuation import Links
+from openams.gateway.services.merchant_time import merchant_now
 from openams.gateway.services.payments import PaymentService
 from openams.gateway.services.tickets import TicketSigner
 from openams.protocol.models import PayRequest
@@ -123,6 +124,8 @@ class CashierView:
     code_value: str
     virtual_account: str
     transfer_reference: str
+    #: origins that may frame this page (a session's payment, its merchant's list)
+    frame_origins: tuple[str, ...] = ()
 
     @property
     def amount_text(self) -> str:
@@ -159,6 +162,8 @@ class CheckoutView:
     redirect_url: str | None
     #: the payment this checkout already became, if any
     payment_token: str | None = None
+    #: origins that may frame the checkout (its merchant's list)
+    frame_origins: tuple[str, ...] = ()
 
     @property
     def amount_text(self) -> str:
@@ -229,9 +234,22 @@ class CashierService:
             merchant = uow.merchants.get(payment.client_id)
         return payment, merchant.name if merchant is not None else payment.client_id
 
+    def _frame_origins(self, payment: Payment) -> tuple[str, ...]:
+        """A session's payment may be framed by its merchant's origins; others by none."""
+        with self.uow() as uow:
+            session = uow.sessions.get_by_request_id(payment.client_id, payment.payment_request_id)
+            if session is None:
+                return ()
+            return uow.merchants.get_frame_origins(payment.client_id)
+
+    def _merchant_now(self, client_id: str) -> int:
+        """The merchant's time: its payments and sessions expire by it."""
+        with self.uow() as uow:
+            return merchant_now(uow, self.clock, client_id)
+
     def view(self, token: str) -> CashierView:
         payment, merchant_name = self._load(token)
-        now = self.clock()
+        now = self._merchant_now(payment.client_id)
         method = self.catalogue.get(payment.method_type)
         assert method is not None
         order = payment.request.get("order") or {}
@@ -261,6 +279,7 @@ class CashierService:
             code_value=self.links.code(payment.token),
             virtual_account="8808" + _digits(payment.token, 12),
             transfer_reference="OA" + _digits(payment.payment_id, 10),
+            frame_origins=self._frame_origins(payment),
         )
 
     @staticmethod
@@ -403,6 +422,10 @@ class CashierService:
         name = merchant.name if merchant is not None else session.client_id
         return session, name, payment
 
+    def _merchant_origins(self, client_id: str) -> tuple[str, ...]:
+        with self.uow() as uow:
+            return uow.merchants.get_frame_origins(client_id)
+
     def checkout(self, session_id: str) -> CheckoutView:
         session, merchant_name, payment = self._session(session_id)
         request = session.request
@@ -437,9 +460,10 @@ class CashierService:
                 CheckoutOption(s.type, s.name, s.category.wire, self.links.logo(s.type))
                 for s in specs
             ),
-            expired=session.expires_at <= self.clock(),
+            expired=session.expires_at <= self._merchant_now(session.client_id),
             redirect_url=_text(request.get("paymentRedirectUrl")) or None,
             payment_token=payment.token if payment is not None else None,
+            frame_origins=self._merchant_origins(session.client_id),
         )
 
     def start_checkout(self, session_id: str, method_type: str) -> str:

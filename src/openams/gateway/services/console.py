@@ -13,13 +13,17 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from openams.gateway.domain.clock import Clock
-from openams.gateway.domain.merchant import Merchant, MerchantKey
+from openams.gateway.domain.clock import Clock, iso
+from openams.gateway.domain.fx import SettlementKind, TransactionSettlement
+from openams.gateway.domain.merchant import ClockShift, Merchant, MerchantKey
 from openams.gateway.domain.notification import DeliveryAttempt, Notification
 from openams.gateway.domain.payment import Payment
 from openams.gateway.domain.ports import UnitOfWork
-from openams.gateway.domain.transactions import Capture, Refund
+from openams.gateway.domain.transactions import Capture, Refund, TransactionStatus
+from openams.gateway.services.keyset import KeysetPage, keyset_page_of
 from openams.gateway.services.merchants import active_version
+from openams.gateway.services.settlement import locked_settlements
+from openams.protocol.money import Money
 
 ADMIN = "admin"
 #: scrypt cost: 2**14 x 8 x 1 (16 MiB, about 50 ms), the stdlib's recommended minimum.
@@ -58,6 +62,7 @@ class ConsoleQueries(Protocol):
         created_from: int | None = None,
         created_to: int | None = None,
         search_id: str | None = None,
+        before: tuple[int, str] | None = None,
         after: tuple[int, str] | None = None,
         limit: int = PAGE_SIZE,
     ) -> list[Payment]: ...
@@ -87,13 +92,6 @@ class PaymentFilters:
 
 
 @dataclass(frozen=True)
-class PaymentPage:
-    payments: list[Payment]
-    #: the keyset of the next page, or None on the last page
-    next_after: tuple[int, str] | None
-
-
-@dataclass(frozen=True)
 class Delivery:
     notification: Notification
     attempts: list[DeliveryAttempt]
@@ -120,6 +118,15 @@ class PaymentDetail:
     refunds: list[Refund]
     deliveries: list[Delivery]
     timeline: list[TimelineEntry] = field(default_factory=list)
+    #: what the payment settles for at its locked quote (a payment settled in another
+    #: currency than its own), else None
+    settlement: TransactionSettlement | None = None
+
+    @property
+    def refunded(self) -> Money:
+        """What the payment's successful refunds gave back."""
+        done = (r.amount.value for r in self.refunds if r.status is TransactionStatus.SUCCESS)
+        return Money(self.payment.amount.currency, sum(done))
 
 
 @dataclass
@@ -202,25 +209,31 @@ class ConsoleService:
         self,
         client_id: str,
         filters: PaymentFilters,
+        before: tuple[int, str] | None = None,
         after: tuple[int, str] | None = None,
         limit: int = PAGE_SIZE,
-    ) -> PaymentPage:
+    ) -> KeysetPage[Payment]:
+        """One page of the merchant's payments, newest first: older than ``before``, or
+        just newer than ``after`` (keyset: created_at, payment_id)."""
         limit = max(1, min(limit, MAX_PAGE_SIZE))
-        with self.uow() as uow:
-            rows = uow.console.list_payments(
-                client_id,
-                status=filters.status,
-                method_type=filters.method_type,
-                created_from=filters.created_from,
-                created_to=filters.created_to,
-                search_id=filters.search_id,
-                after=after,
-                limit=limit + 1,
-            )
-        page = rows[:limit]
-        more = len(rows) > limit
-        last = page[-1] if page else None
-        return PaymentPage(page, (last.created_at, last.payment_id) if more and last else None)
+
+        def rows(
+            before: tuple[int, str] | None, after: tuple[int, str] | None, n: int
+        ) -> list[Payment]:
+            with self.uow() as uow:
+                return uow.console.list_payments(
+                    client_id,
+                    status=filters.status,
+                    method_type=filters.method_type,
+                    created_from=filters.created_from,
+                    created_to=filters.created_to,
+                    search_id=filters.search_id,
+                    before=before,
+                    after=after,
+                    limit=n,
+                )
+
+        return keyset_page_of(rows, before=before, after=after, limit=limit)
 
     def detail(self, client_id: str, payment_id: str) -> PaymentDetail | None:
         with self.uow() as uow:
@@ -233,20 +246,45 @@ class ConsoleService:
                 Delivery(n, uow.outbox.attempts(n.notification_id))
                 for n in uow.outbox.for_payment(client_id, payment_id)
             ]
+            shifts = uow.merchants.clock_shifts(client_id, since=payment.created_at)
+            book = locked_settlements(uow, payment)
+        timeline = _timeline(payment, captures, refunds, deliveries) + clock_entries(shifts)
         return PaymentDetail(
             payment,
             captures,
             refunds,
             deliveries,
-            _timeline(payment, captures, refunds, deliveries),
+            sorted(timeline, key=lambda e: e.at),
+            book.find(SettlementKind.PAYMENT, payment_id),
         )
+
+
+def clock_entries(shifts: list[ClockShift]) -> list[TimelineEntry]:
+    """Each advance of the merchant's clock, at the moment its clock jumped from."""
+    return [
+        TimelineEntry(
+            shift.from_ms,
+            "clock",
+            f"sandbox clock advanced {_duration(shift.seconds)} (to {iso(shift.to_ms)})",
+        )
+        for shift in shifts
+    ]
+
+
+def _duration(seconds: int) -> str:
+    """``90`` -> ``1 min 30 s``; ``90000`` -> ``1 d 1 h``."""
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}")
+    return " ".join(parts) or "0 s"
 
 
 def _timeline(
     payment: Payment, captures: list[Capture], refunds: list[Refund], deliveries: list[Delivery]
 ) -> list[TimelineEntry]:
-    amount = f"{payment.amount.value} {payment.amount.currency} (minor units)"
-    entries = [TimelineEntry(payment.created_at, "created", f"created for {amount}")]
+    entries = [TimelineEntry(payment.created_at, "created", f"created for {payment.amount}")]
     if payment.paid_at is not None:
         entries.append(TimelineEntry(payment.paid_at, "paid", f"paid: {payment.status.value}"))
     if payment.cancelled_at is not None:
@@ -256,11 +294,11 @@ def _timeline(
         entries.append(TimelineEntry(payment.closed_at, "closed", f"closed: {reason}"))
     for capture in captures:
         at = capture.captured_at or capture.created_at
-        text = f"capture {capture.capture_id}: {capture.amount.value} {capture.status.value}"
+        text = f"capture {capture.capture_id}: {capture.amount} {capture.status.value}"
         entries.append(TimelineEntry(at, "capture", text))
     for refund in refunds:
         at = refund.refunded_at or refund.created_at
-        text = f"refund {refund.refund_id}: {refund.amount.value} {refund.status.value}"
+        text = f"refund {refund.refund_id}: {refund.amount} {refund.status.value}"
         entries.append(TimelineEntry(at, "refund", text))
     for delivery in deliveries:
         n = delivery.notification

@@ -13,6 +13,7 @@ from openams.gateway import compact_json
 from openams.gateway.domain.clock import iso
 from openams.gateway.domain.payment import Payment
 from openams.gateway.domain.payment_methods import PaymentMethodSpec
+from openams.gateway.services.pay_rules import ORDER_CODE, PAYMENT_CODE, in_store_scenario
 
 QR_SIZES = (("BIGIMAGE", "L"), ("MIDDLEIMAGE", "M"), ("SMALLIMAGE", "S"))
 
@@ -45,6 +46,10 @@ class Links:
 
     def checkout(self, session_id: str) -> str:
         return f"{self.base_url}/checkout/{session_id}"
+
+    def vault(self, token: str) -> str:
+        """The hosted vaulting form (and its 3-D Secure challenge)."""
+        return f"{self.base_url}/vault/{token}"
 
     def logo(self, method_type: str) -> str:
         return f"{self.base_url}/static/logos/{method_type}.svg"
@@ -79,10 +84,34 @@ def _alipaycn(payment: Payment, links: Links) -> dict[str, Any]:
     }
 
 
+def _order_code_form(payment: Payment, method: PaymentMethodSpec, links: Links) -> dict[str, Any]:
+    """The code the buyer scans: its value (TEXT) and QR images in three sizes."""
+    code_value = links.code(payment.token)
+    details = [{"codeValueType": "QRCODE", "displayType": "TEXT", "codeValue": code_value}]
+    details += [
+        {
+            "codeValueType": "QRCODE",
+            "displayType": display,
+            "codeValue": links.qr_image(payment.token, size),
+        }
+        for display, size in QR_SIZES
+    ]
+    return {
+        "paymentMethodType": method.type,
+        "expireTime": iso(payment.expires_at),
+        "codeDetails": details,
+    }
+
+
 def continuation(payment: Payment, method: PaymentMethodSpec, links: Links) -> dict[str, Any]:
     """The continuation fields for a payment that awaits the buyer."""
     if method.type == "ALIPAY_CN":
         return _alipaycn(payment, links)
+    scenario = in_store_scenario(payment.request)
+    if scenario == PAYMENT_CODE:  # the buyer confirms on the phone: nowhere to send anyone
+        return {}
+    if scenario == ORDER_CODE:  # the merchant shows the code; the buyer scans it
+        return {"orderCodeForm": _order_code_form(payment, method, links)}
     normal = links.cashier(payment.token)
     data: dict[str, Any] = {
         "normalUrl": normal,
@@ -91,21 +120,7 @@ def continuation(payment: Payment, method: PaymentMethodSpec, links: Links) -> d
     }
     terminal = payment.terminal_type or "WEB"
     if method.category.value != "CARD":
-        code_value = links.code(payment.token)
-        details = [{"codeValueType": "QRCODE", "displayType": "TEXT", "codeValue": code_value}]
-        details += [
-            {
-                "codeValueType": "QRCODE",
-                "displayType": display,
-                "codeValue": links.qr_image(payment.token, size),
-            }
-            for display, size in QR_SIZES
-        ]
-        data["orderCodeForm"] = {
-            "paymentMethodType": method.type,
-            "expireTime": iso(payment.expires_at),
-            "codeDetails": details,
-        }
+        data["orderCodeForm"] = _order_code_form(payment, method, links)
     if terminal in ("WAP", "APP") and method.has_app:
         data["applinkUrl"] = links.applink(method.type, payment.token)
         data["schemeUrl"] = links.scheme(method.type, payment.token)

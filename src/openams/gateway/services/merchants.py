@@ -152,6 +152,14 @@ class MerchantService:
         self._auth_cache[(client_id, key_version)] = (now, merchant, public_key)
         return merchant, public_key
 
+    def forget(self, client_id: str) -> None:
+        """Drop the merchant's cached authentications: it changed (its clock moved), so
+        the next request reads it again. Another gateway process reads it again within
+        ``auth_cache_seconds``."""
+        for key in list(self._auth_cache):  # a copy: other threads add entries meanwhile
+            if key[0] == client_id:
+                self._auth_cache.pop(key, None)
+
     def _authenticate(self, client_id: str, key_version: str) -> tuple[Merchant, rsa.RSAPublicKey]:
         with self.uow() as uow:
             merchant = uow.merchants.get(client_id)

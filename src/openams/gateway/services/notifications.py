@@ -18,6 +18,7 @@ from openams.gateway.domain.notification import (
 from openams.gateway.domain.payment import Payment
 from openams.gateway.domain.ports import UnitOfWork
 from openams.gateway.domain.transitions import PaymentStatus
+from openams.gateway.services.merchant_time import merchant_now
 from openams.gateway.services.presenters import card_fields, customs_fields, payment_ids
 from openams.protocol.results import result
 
@@ -75,7 +76,7 @@ class Notifier:
             merchant = uow.merchants.get(client_id)
             url = merchant.notify_url if merchant is not None else None
         chaos = uow.merchants.get_chaos(client_id)
-        now = self.clock()
+        now = merchant_now(uow, self.clock, client_id)
         notification = Notification(
             notification_id=new_notification_id(),
             client_id=client_id,

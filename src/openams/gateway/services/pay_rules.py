@@ -28,8 +28,13 @@ KNOWN_PRODUCTS = (*SUPPORTED_PRODUCTS, "AGREEMENT_PAYMENT")
 TERMINAL_TYPES = ("WEB", "WAP", "APP", "MINI_APP")
 OS_TYPES = ("IOS", "ANDROID")
 ENTRY_CODE = "EntryCode"
-#: In-store entry-code payments close quickly; Antom's in-store pages cite 3 minutes.
+ORDER_CODE = "OrderCode"
+PAYMENT_CODE = "PaymentCode"
+IN_STORE_SCENARIOS = (ENTRY_CODE, ORDER_CODE, PAYMENT_CODE)
+#: In-store entry-code and order-code payments close quickly; Antom's pages cite 3 minutes.
 IN_STORE_EXPIRY = timedelta(minutes=3)
+#: User-presented (payment code) payments: Antom's page cites 10 minutes.
+PAYMENT_CODE_EXPIRY = timedelta(minutes=10)
 #: Every AlipayCN settlement currency (spec §8.3); sandbox merchants are contracted for all.
 
 
@@ -48,6 +53,15 @@ class PayCommand:
     card_token: str | None = None
     is_authorization: bool = False
     capture_mode: str | None = None
+    #: the in-store scenario (EntryCode, OrderCode, PaymentCode) of an IN_STORE_PAYMENT
+    scenario: str | None = None
+
+
+def in_store_scenario(request: dict[str, object]) -> str | None:
+    """The ``inStorePaymentScenario`` of a stored pay request, if any."""
+    factor = request.get("paymentFactor")
+    value = factor.get("inStorePaymentScenario") if isinstance(factor, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def parse_money(amount: Amount | None, field: str) -> Money:
@@ -157,22 +171,72 @@ def check_settlement(request: PayRequest, money: Money, method: PaymentMethodSpe
     return settlement or None
 
 
-def check_factor(request: PayRequest) -> None:
+def _require(value: str | None, name: str, scenario: str) -> None:
+    if blank(value):
+        raise param_illegal(f"{name} is required for inStorePaymentScenario {scenario}")
+
+
+def check_in_store(request: PayRequest) -> str:
+    """The scenario of an IN_STORE_PAYMENT and the fields the official SDKs' request
+    classes require for it (OrderCodePaymentRequest, UserPresentedCodePaymentRequest).
+    EntryCode keeps the looser rules its seed sample needs (docs/decisions.md)."""
     factor = request.payment_factor
-    if request.product_code == IN_STORE_PAYMENT:
-        scenario = factor.in_store_payment_scenario if factor else None
-        if scenario != ENTRY_CODE:
-            raise DomainError(
-                "BUSINESS_NOT_SUPPORT",
-                "IN_STORE_PAYMENT supports paymentFactor.inStorePaymentScenario=EntryCode "
-                f"only; got {scenario!r}",
+    scenario = factor.in_store_payment_scenario if factor else None
+    if blank(scenario):
+        raise param_illegal(
+            "paymentFactor.inStorePaymentScenario is required for IN_STORE_PAYMENT "
+            f"({', '.join(IN_STORE_SCENARIOS)})"
+        )
+    if scenario not in IN_STORE_SCENARIOS:
+        raise DomainError(
+            "BUSINESS_NOT_SUPPORT",
+            f"paymentFactor.inStorePaymentScenario {scenario!r} is not one of "
+            f"{', '.join(IN_STORE_SCENARIOS)}",
+        )
+    assert scenario is not None
+    if scenario == ENTRY_CODE:
+        return scenario
+    merchant = request.order.merchant
+    if merchant is None:
+        raise param_illegal(f"order.merchant is required for inStorePaymentScenario {scenario}")
+    _require(merchant.reference_merchant_id, "order.merchant.referenceMerchantId", scenario)
+    _require(merchant.merchant_mcc, "order.merchant.merchantMCC", scenario)
+    _require(merchant.merchant_name, "order.merchant.merchantName", scenario)
+    store = merchant.store
+    if store is None:
+        raise param_illegal(
+            f"order.merchant.store is required for inStorePaymentScenario {scenario}"
+        )
+    _require(store.reference_store_id, "order.merchant.store.referenceStoreId", scenario)
+    _require(store.store_name, "order.merchant.store.storeName", scenario)
+    _require(store.store_mcc, "order.merchant.store.storeMCC", scenario)
+    if scenario == PAYMENT_CODE:
+        envs = [env for env in (request.order.env, request.env) if env is not None]
+        terminal_id = next((e.store_terminal_id for e in envs if e.store_terminal_id), None)
+        sent_at = next(
+            (e.store_terminal_request_time for e in envs if e.store_terminal_request_time), None
+        )
+        _require(terminal_id, "order.env.storeTerminalId", scenario)
+        _require(sent_at, "order.env.storeTerminalRequestTime", scenario)
+        if blank(request.payment_method.payment_method_id):
+            raise param_illegal(
+                "paymentMethod.paymentMethodId (the buyer's payment code) is required for "
+                "inStorePaymentScenario PaymentCode"
             )
+    return scenario
+
+
+def check_factor(request: PayRequest) -> str | None:
+    """The in-store scenario (None for other products), after the paymentFactor checks."""
+    factor = request.payment_factor
+    scenario = check_in_store(request) if request.product_code == IN_STORE_PAYMENT else None
     if factor and factor.store_payment_method_for_buyer:
         buyer = request.order.buyer
         if buyer is None or blank(buyer.reference_buyer_id):
             raise param_illegal(
                 "paymentFactor.storePaymentMethodForBuyer requires order.buyer.referenceBuyerId"
             )
+    return scenario
 
 
 def check_card_data(
@@ -257,12 +321,14 @@ def validate_pay(request: PayRequest, catalogue: PaymentMethodCatalogue, now_ms:
     check_order(request.order, request.product_code)
     terminal, os_type = check_env(effective_env(request.env, request.order), request.product_code)
     check_urls(request)
-    check_factor(request)
+    scenario = check_factor(request)
     check_payable(method, money, terminal_type=terminal, product_code=request.product_code)
     settlement = check_settlement(request, money, method)
     authorize, capture_mode = check_authorization(request, method)
     card, card_token = check_card_data(request, method, money, now_ms)
-    default = IN_STORE_EXPIRY if request.product_code == IN_STORE_PAYMENT else method.default_expiry
+    default = method.default_expiry
+    if request.product_code == IN_STORE_PAYMENT:
+        default = PAYMENT_CODE_EXPIRY if scenario == PAYMENT_CODE else IN_STORE_EXPIRY
     fingerprint = Fingerprint(
         product_code=request.product_code,
         currency=money.currency,
@@ -283,4 +349,5 @@ def validate_pay(request: PayRequest, catalogue: PaymentMethodCatalogue, now_ms:
         card_token=card_token,
         is_authorization=authorize,
         capture_mode=capture_mode,
+        scenario=scenario,
     )

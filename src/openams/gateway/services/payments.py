@@ -11,15 +11,20 @@ from openams.gateway.domain.clock import Clock, from_ms, iso
 from openams.gateway.domain.errors import DomainError, param_illegal
 from openams.gateway.domain.merchant import Merchant
 from openams.gateway.domain.payment import Fingerprint, Payment, new_payment_id, new_token
+from openams.gateway.domain.payment_codes import PaymentCode, needs_confirmation
 from openams.gateway.domain.payment_methods import check_cancellable
 from openams.gateway.domain.ports import PaymentMethodCatalogue, UnitOfWork, UnitOfWorkFactory
 from openams.gateway.domain.result_triggers import PAYMENT_FAILURE_CODES
+from openams.gateway.domain.simulation import Outcome as WalletOutcome
+from openams.gateway.domain.simulation import wallet_decision
 from openams.gateway.domain.transactions import Capture
-from openams.gateway.domain.transitions import PaymentStatus
+from openams.gateway.domain.transitions import PaymentEvent, PaymentStatus, apply, can
+from openams.gateway.services import payment_codes
 from openams.gateway.services.cards import CardPayments, scrub_card_data
 from openams.gateway.services.continuation import Links, continuation
+from openams.gateway.services.merchant_time import merchant_now
 from openams.gateway.services.notifications import Notifier
-from openams.gateway.services.pay_rules import blank, validate_pay
+from openams.gateway.services.pay_rules import PAYMENT_CODE, blank, validate_pay
 from openams.gateway.services.presenters import (
     authorization_fields,
     card_fields,
@@ -39,12 +44,33 @@ class NewPaymentStore(Protocol):
         ...
 
 
+@dataclass
+class ClosedPayments:
+    """What a sweep did: payments expired, PENDING payments settled."""
+
+    expired: int = 0
+    settled: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.expired + self.settled
+
+
 class Outcome:
     SUCCESS = "SUCCESS"
     FAIL = "FAIL"
     #: the buyer paid; the final result follows (PAYMENT_PENDING), SUCCESS by itself after
     #: :data:`async_outcomes.SETTLE_DELAY` unless completed before
     PENDING = "PENDING"
+
+
+#: The transition each outcome of ``complete`` takes (SUCCESS of an authorization is
+#: AUTHORIZE, allowed from the same states as SUCCEED).
+_COMPLETING = {
+    Outcome.SUCCESS: PaymentEvent.SUCCEED,
+    Outcome.FAIL: PaymentEvent.FAIL,
+    Outcome.PENDING: PaymentEvent.PEND,
+}
 
 
 @dataclass
@@ -66,7 +92,8 @@ class PaymentService:
     # ------------------------------------------------------------------ pay
 
     def pay(self, merchant: Merchant, request: PayRequest) -> dict[str, Any]:
-        now = self.clock()
+        real_now = self.clock()
+        now = merchant.now(real_now)
         try:
             command = validate_pay(request, self.catalogue, now)
         except DomainError:
@@ -105,7 +132,8 @@ class PaymentService:
         # Without card data a pay writes its payment row and nothing else, and is new in
         # the common case: insert first, and go the long way only when the
         # paymentRequestId is taken.
-        plain = command.card is None and command.card_token is None
+        with_code = command.scenario == PAYMENT_CODE
+        plain = command.card is None and command.card_token is None and not with_code
         if plain and self.new_payments is not None and self.new_payments.insert_new(payment):
             return self._pay_body(payment)
         with self.uow(write=True) as uow:
@@ -115,6 +143,7 @@ class PaymentService:
                     merchant.client_id, request.payment_request_id, for_update=True
                 )
             charge = None
+            code = None
             if existing is None:
                 charge = self.cards.resolve(
                     uow,
@@ -124,9 +153,22 @@ class PaymentService:
                     now_ms=now,
                     amount_value=command.money.value,
                 )
+            if existing is None and with_code:
+                try:
+                    # a buyer's code ages in real time: it is no merchant's
+                    code = payment_codes.use(uow, str(payment.method_id), payment, real_now)
+                except DomainError:
+                    # an identical request may have used the code for this very payment
+                    existing = uow.payments.get_by_request_id(
+                        merchant.client_id, request.payment_request_id, for_update=True
+                    )
+                    if existing is None:
+                        raise
             if existing is None and uow.payments.add_if_absent(payment):
                 if charge is not None:
                     self.cards.charge(uow, payment, charge, now)
+                if code is not None:
+                    self._present_code(uow, payment, code, now)
                 uow.commit()
                 if charge is not None and charge.answer_lost:
                     return {"result": result("UNKNOWN_EXCEPTION")}
@@ -139,6 +181,22 @@ class PaymentService:
             body = self._replay(uow, existing, command.fingerprint, now)
             uow.commit()
             return body
+
+    def _present_code(self, uow: UnitOfWork, payment: Payment, code: PaymentCode, now: int) -> None:
+        """The buyer's wallet takes a payment made with its code: it pays at once, refuses
+        (a sandbox account's failure), pays with the result pending, or, for a large
+        amount, waits for the buyer to confirm on the phone (stays PROCESSING)."""
+        decision = wallet_decision(payment.amount.value, code.buyer)
+        if decision.outcome is WalletOutcome.FAIL:
+            failure = decision.result_code or "PROCESS_FAIL"
+            message = decision.result_message or lookup(failure).message
+            self.settlement.fail(uow, payment, now, failure, message)
+        elif decision.outcome is not WalletOutcome.SUCCESS:  # processing, or pending
+            payment.pend(now, now + async_outcomes.settle_delay_ms())
+            uow.payments.save(payment)
+            self.notifier.payment_result(uow, payment)
+        elif not needs_confirmation(payment.amount.value):
+            self._succeed(uow, payment, now)
 
     def _replay_identical(
         self, merchant: Merchant, request: PayRequest, now: int
@@ -263,17 +321,28 @@ class PaymentService:
         """Close up to ``limit`` payments whose expiry passed, and settle the PENDING ones
         whose result is due, each with its notification, in one transaction; returns how
         many. Rows another sweeper holds are skipped."""
-        now = self.clock()
-        expired = 0
+        return self.close_due(limit).total
+
+    def close_due(self, limit: int, client_id: str | None = None) -> ClosedPayments:
+        """``expire_due`` (for one merchant with ``client_id``), counting the payments
+        expired and the PENDING ones settled. Each is due on its merchant's clock."""
+        real_now = self.clock()
+        closed = ClosedPayments()
         with self.uow() as uow:  # a cheap read first: no writer lock when nothing is due
-            if not uow.payments.due_for_expiry(now, 1):
-                return 0
+            if not uow.payments.due_for_expiry(real_now, 1, client_id):
+                return closed
         with self.uow(write=True) as uow:
-            for payment in uow.payments.due_payments(now, limit):
-                if self._expire_if_due(uow, payment, now) or self.settle_if_due(uow, payment, now):
-                    expired += 1
+            for payment, now in uow.payments.due_payments(real_now, limit, client_id):
+                if self._expire_if_due(uow, payment, now):
+                    closed.expired += 1
+                elif self.settle_if_due(uow, payment, now):
+                    closed.settled += 1
             uow.commit()
-        return expired
+        return closed
+
+    def now_for(self, uow: UnitOfWork, client_id: str) -> int:
+        """The merchant's time now (its clock offset read in ``uow``)."""
+        return merchant_now(uow, self.clock, client_id)
 
     def lapse_authorization_if_due(self, uow: UnitOfWork, payment: Payment, now: int) -> bool:
         """An authorization not captured within 7 days is released (no notification)."""
@@ -284,7 +353,7 @@ class PaymentService:
         return True
 
     def inquiry(self, merchant: Merchant, request: InquiryPaymentRequest) -> dict[str, Any]:
-        now = self.clock()
+        now = merchant.now(self.clock())
         with self.uow() as uow:
             payment = self.find(
                 uow, merchant.client_id, request.payment_id, request.payment_request_id
@@ -311,7 +380,7 @@ class PaymentService:
     # --------------------------------------------------------------- cancel
 
     def cancel(self, merchant: Merchant, request: CancelRequest) -> dict[str, Any]:
-        now = self.clock()
+        now = merchant.now(self.clock())
         with self.uow(write=True) as uow:
             payment = self.find(
                 uow,
@@ -324,18 +393,14 @@ class PaymentService:
             self.settle_if_due(uow, payment, now)
             if self.lapse_authorization_if_due(uow, payment, now):
                 uow.commit()
-            if payment.result_code == "AUTH_EXPIRED":
-                raise DomainError(
-                    "AUTH_EXPIRED",
-                    f"cannot cancel: the authorization of payment {payment.payment_id} "
-                    "was not captured within 7 days and is already released",
-                )
-            if payment.status is not PaymentStatus.CANCELLED:
-                self._check_cancel_window(payment, now)
+            if (
+                payment.status is not PaymentStatus.CANCELLED
+                or payment.result_code == "AUTH_EXPIRED"
+            ):
+                self._check_cancellable(uow, payment, now)
                 if payment.status is PaymentStatus.AUTHORIZED:
                     payment.void(now)
                 else:
-                    self._check_no_refunds(uow, payment)
                     payment.cancel(now)
                 uow.payments.save(payment)
                 uow.commit()
@@ -346,6 +411,46 @@ class PaymentService:
             "paymentRequestId": payment.payment_request_id,
             "cancelTime": iso(payment.cancelled_at),
         }
+
+    def cancel_refusal(self, merchant: Merchant, payment_id: str) -> DomainError | None:
+        """Why ``cancel`` would refuse the payment now, or None when it would cancel it
+        (the console offers Cancel only then). A payment already cancelled needs none."""
+        now = merchant.now(self.clock())
+        with self.uow() as uow:
+            payment = self.find(uow, merchant.client_id, payment_id, None)
+            lapsed = payment.result_code == "AUTH_EXPIRED"
+            if payment.status is PaymentStatus.CANCELLED and not lapsed:
+                return DomainError("ORDER_IS_CANCELED", "the payment is already cancelled")
+            try:
+                self._check_cancellable(uow, payment, now)
+            except DomainError as refusal:
+                return refusal
+        return None
+
+    def _check_cancellable(self, uow: UnitOfWork, payment: Payment, now: int) -> None:
+        """Refuse a cancel the payment cannot take: a lapsed authorization, a state the
+        transition table lets no CANCEL (or VOID) leave, the method's cancel window, a
+        partly refunded payment."""
+        if payment.result_code == "AUTH_EXPIRED":
+            raise DomainError(
+                "AUTH_EXPIRED",
+                f"cannot cancel: the authorization of payment {payment.payment_id} "
+                "was not captured within 7 days and is already released",
+            )
+        self._check_cancel_window(payment, now)
+        voids = payment.status is PaymentStatus.AUTHORIZED
+        apply(payment.status, PaymentEvent.VOID if voids else PaymentEvent.CANCEL)
+        if not voids:
+            self._check_no_refunds(uow, payment)
+
+    def can_complete(self, payment: Payment, now: int) -> bool:
+        """Whether the payment can still move to SUCCESS or FAIL (``complete``): the
+        transition table allows both from its state and it is not due to expire."""
+        return (
+            can(payment.status, PaymentEvent.SUCCEED)
+            and can(payment.status, PaymentEvent.FAIL)
+            and not payment.is_due_to_expire(now)
+        )
 
     def _check_cancel_window(self, payment: Payment, now: int) -> None:
         if payment.status is PaymentStatus.FAIL:
@@ -400,7 +505,6 @@ class PaymentService:
                 f"resultCode {code!r} is not a payment failure code; use one of "
                 + ", ".join(PAYMENT_FAILURE_CODES)
             )
-        now = self.clock()
         with self.uow(write=True) as uow:
             if token is not None:
                 found = uow.payments.get_by_token(token, for_update=True)
@@ -412,6 +516,7 @@ class PaymentService:
                 payment = self.find(
                     uow, merchant.client_id, payment_id, payment_request_id, for_update=True
                 )
+            now = self.now_for(uow, payment.client_id)
             if self._expire_if_due(uow, payment, now):
                 uow.commit()
                 raise DomainError("ORDER_IS_CLOSED", "the payment expired before it was paid")
@@ -421,13 +526,11 @@ class PaymentService:
                 outcome != Outcome.FAIL or result_code is None or payment.result_code == code
             ):  # the outcome it already has: nothing to do
                 return inquiry_body(payment)
-            allowed = (PaymentStatus.PROCESSING,)
-            if outcome != Outcome.PENDING:
-                allowed += (PaymentStatus.PENDING,)
-            if payment.status not in allowed:
+            if not can(payment.status, _COMPLETING[outcome]):
                 raise DomainError(
                     "ORDER_STATUS_INVALID",
-                    f"cannot complete as {outcome}: payment status is {payment.status.value}",
+                    f"cannot complete as {outcome}: payment status is {payment.status.value}"
+                    "; only a PROCESSING (or, for SUCCESS and FAIL, PENDING) payment can move",
                 )
             if card is not None:
                 payment.card = card

@@ -39,13 +39,14 @@ from openams.gateway.domain.transactions import (
     TransactionStatus,
     check_refund_amount,
     new_refund_id,
+    refundable,
 )
 from openams.gateway.domain.transitions import PaymentStatus
 from openams.gateway.services.notifications import Notifier
 from openams.gateway.services.pay_rules import blank, check_notify_url, parse_money
 from openams.gateway.services.payments import Outcome, PaymentService
 from openams.gateway.services.presenters import refund_body, transaction_result
-from openams.gateway.services.settlement import settle_follow_up
+from openams.gateway.services.settlement import given_back, settle_follow_up
 from openams.protocol.models import InquiryRefundRequest, RefundRequest
 from openams.protocol.money import Money
 from openams.protocol.results import RESULT_CODES, ResultStatus, lookup, result
@@ -103,7 +104,7 @@ class RefundService:
             check_notify_url("refundNotifyUrl", notify_url)
         is_async = async_outcomes.refund_is_async(amount.value, bool(request.is_async_refund))
         client_id, request_id = merchant.client_id, request.refund_request_id
-        now = self.clock()
+        now = merchant.now(self.clock())
         with self.uow(write=True) as uow:
             existing = uow.refunds.get_by_request_id(client_id, request_id)
             if existing is not None:
@@ -147,10 +148,9 @@ class RefundService:
                 notify_url=notify_url,
                 settle_at=now + async_outcomes.settle_delay_ms() if is_async else None,
             )
-            # what earlier refunds moved, for the settlement share (before this one is added)
-            refunded_before = uow.refunds.total_refunded(
-                client_id, payment.payment_id, in_process=False
-            )
+            # what earlier refunds and chargebacks gave back, for the settlement share
+            # (before this one is added)
+            refunded_before = given_back(uow, payment)
             if not uow.refunds.add_if_absent(refund):
                 # the same refundRequestId, for another payment, won a race
                 raced = uow.refunds.get_by_request_id(client_id, request_id)
@@ -171,6 +171,29 @@ class RefundService:
             self._notify(uow, refund, settlement)
             uow.commit()
         return {"result": result("SUCCESS", "success"), **refund_body(refund, settlement)}
+
+    def refund_left(self, merchant: Merchant, payment_id: str) -> Money | DomainError:
+        """What ``refund`` would still take for the payment now (its whole remaining
+        amount passes every check ``refund`` makes), or why it would refuse any refund.
+        The console offers Refund only with an amount."""
+        now = merchant.now(self.clock())
+        with self.uow() as uow:
+            payment = uow.payments.get(merchant.client_id, payment_id)
+            if payment is None:
+                return DomainError("ORDER_NOT_EXIST", f"no payment with paymentId {payment_id}")
+            taken = uow.refunds.total_refunded(
+                payment.client_id, payment.payment_id
+            ) + uow.disputes.held(payment.client_id, payment.payment_id)
+            left = Money(payment.amount.currency, refundable(payment.amount.value, taken))
+            if not left.value:
+                return DomainError(
+                    "REFUND_AMOUNT_EXCEED", f"nothing is left to refund of {payment.amount}"
+                )
+            try:
+                self._check(uow, payment, left, now)
+            except DomainError as refusal:
+                return refusal
+        return left
 
     def _check(self, uow: UnitOfWork, payment: Payment, amount: Money, now: int) -> None:
         """Refuse a refund the payment cannot take. What counts as refunded already is
@@ -202,7 +225,13 @@ class RefundService:
             refunds_before=refunds,
         )
         refunded = uow.refunds.total_refunded(payment.client_id, payment.payment_id)
-        check_refund_amount(payment.amount, captured=captured, refunded=refunded, requested=amount)
+        check_refund_amount(
+            payment.amount,
+            captured=captured,
+            refunded=refunded,
+            requested=amount,
+            disputed=uow.disputes.held(payment.client_id, payment.payment_id),
+        )
 
     @staticmethod
     def _due(refund: Refund, now: int) -> bool:
@@ -239,9 +268,7 @@ class RefundService:
         settlement = None
         refund.settle_at = None
         if failure is None:
-            refunded_before = uow.refunds.total_refunded(
-                refund.client_id, refund.payment_id, in_process=False
-            )
+            refunded_before = given_back(uow, payment)
             refund.status, refund.refunded_at = TransactionStatus.SUCCESS, now
             settlement = settle_follow_up(
                 uow,
@@ -294,7 +321,7 @@ class RefundService:
         Repeating the outcome a refund ended with is a no-op; another outcome after it
         ended is ORDER_STATUS_INVALID."""
         code = failure_code(outcome, result_code)
-        now = self.clock()
+        now = merchant.now(self.clock())
         with self.uow(write=True) as uow:
             refund, described = self._find(uow, merchant.client_id, refund_id, refund_request_id)
             if refund is None:
@@ -323,13 +350,13 @@ class RefundService:
             )
         return self._inquiry_body(refund, settlement)
 
-    def settle_due(self, limit: int) -> int:
-        """End up to ``limit`` asynchronous refunds whose settle time passed, each in its
-        own transaction with its notification; returns how many."""
-        now = self.clock()
+    def settle_due(self, limit: int, client_id: str | None = None) -> int:
+        """End up to ``limit`` asynchronous refunds whose settle time passed on their
+        merchant's clock (of one merchant with ``client_id``), each in its own
+        transaction with its notification; returns how many."""
         with self.uow() as uow:  # a cheap read first: no writer lock when nothing is due
-            due = uow.refunds.due(now, limit)
-        return sum(self.settle_if_due(client_id, refund_id, now) for client_id, refund_id in due)
+            due = uow.refunds.due(self.clock(), limit, client_id)
+        return sum(self.settle_if_due(client, refund_id, now) for client, refund_id, now in due)
 
     def settle_if_due(self, client_id: str, refund_id: str, now: int) -> bool:
         """End the refund, in its own transaction, if its settle time has passed and
@@ -360,7 +387,7 @@ class RefundService:
         )
 
     def inquiry(self, merchant: Merchant, request: InquiryRefundRequest) -> dict[str, Any]:
-        now = self.clock()
+        now = merchant.now(self.clock())
         with self.uow() as uow:
             refund, described = self._find(
                 uow, merchant.client_id, request.refund_id, request.refund_request_id

@@ -29,7 +29,7 @@ from openams.gateway.domain.fx import (
 )
 from openams.gateway.domain.ledger import LedgerEntry
 from openams.gateway.domain.ports import UnitOfWork, UnitOfWorkFactory
-from openams.protocol.money import Money, convert, exponent, from_minor
+from openams.protocol.money import Money, convert, major
 
 TRANSACTION_COLUMNS: tuple[str, ...] = (
     "transactionId",
@@ -54,20 +54,16 @@ SETTLEMENT_COLUMNS: tuple[str, ...] = (
     "transactionCount",
     "grossPaymentAmount",
     "refundAmount",
+    "disputeAmount",
     "netSettlementAmount",
     "paymentCount",
     "refundCount",
+    "disputeCount",
     "settlementDate",
     "customerId",
 )
 
 DAY_MS = int(timedelta(days=1).total_seconds() * 1000)
-
-
-def major(value: int, currency: str) -> str:
-    """Signed minor units as a major-unit string with the currency's exponent digits."""
-    places = exponent(currency)
-    return f"{from_minor(value, currency):.{places}f}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,22 +116,30 @@ def _settlement_rows(client_id: str, day: date, settled: Iterable[Settled]) -> l
     totals: dict[str, dict[str, int]] = {}
     for item in settled:
         currency = item.amount.currency
-        total = totals.setdefault(currency, {"gross": 0, "refund": 0, "payments": 0, "refunds": 0})
+        total = totals.setdefault(
+            currency,
+            {"gross": 0, "refund": 0, "dispute": 0, "payments": 0, "refunds": 0, "disputes": 0},
+        )
         if item.entry.kind is SettlementKind.REFUND:
             total["refund"] -= item.amount.value
             total["refunds"] += 1
+        elif item.entry.kind is SettlementKind.DISPUTE:
+            total["dispute"] -= item.amount.value
+            total["disputes"] += 1
         else:
             total["gross"] += item.amount.value
             total["payments"] += 1
     return [
         {
             "settlementCurrency": currency,
-            "transactionCount": str(t["payments"] + t["refunds"]),
+            "transactionCount": str(t["payments"] + t["refunds"] + t["disputes"]),
             "grossPaymentAmount": major(t["gross"], currency),
             "refundAmount": major(t["refund"], currency),
-            "netSettlementAmount": major(t["gross"] + t["refund"], currency),
+            "disputeAmount": major(t["dispute"], currency),
+            "netSettlementAmount": major(t["gross"] + t["refund"] + t["dispute"], currency),
             "paymentCount": str(t["payments"]),
             "refundCount": str(t["refunds"]),
+            "disputeCount": str(t["disputes"]),
             "settlementDate": day.isoformat(),
             "customerId": client_id,
         }
@@ -152,9 +156,11 @@ NUMERIC_COLUMNS: frozenset[str] = frozenset(
         "transactionCount",
         "grossPaymentAmount",
         "refundAmount",
+        "disputeAmount",
         "netSettlementAmount",
         "paymentCount",
         "refundCount",
+        "disputeCount",
     }
 )
 #: A text cell starting with one of these is a formula to a spreadsheet (OWASP "CSV

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -14,7 +12,13 @@ from openams.gateway.domain.merchant import Merchant
 from openams.gateway.domain.payment import Fingerprint
 from openams.gateway.domain.payment_methods import check_payable
 from openams.gateway.domain.ports import PaymentMethodCatalogue, UnitOfWorkFactory
-from openams.gateway.domain.session import PaymentSession, new_session_id
+from openams.gateway.domain.session import (
+    PRODUCT_SCENES,
+    PaymentSession,
+    new_session_id,
+    scene_config,
+    session_data,
+)
 from openams.gateway.services.cards import scrub_card_data
 from openams.gateway.services.continuation import Links
 from openams.gateway.services.pay_rules import (
@@ -51,7 +55,7 @@ class SessionService:
     clock: Clock
 
     def create(self, merchant: Merchant, request: CreatePaymentSessionRequest) -> dict[str, Any]:
-        now = self.clock()
+        now = merchant.now(self.clock())
         try:
             session = self._validated(merchant, request, now)
         except DomainError:
@@ -85,6 +89,11 @@ class SessionService:
         self, merchant: Merchant, request: CreatePaymentSessionRequest, now: int
     ) -> PaymentSession:
         """The new session the request asks for, or a refusal of the request."""
+        if request.product_scene not in PRODUCT_SCENES:
+            raise param_illegal(
+                f"productScene must be CHECKOUT_PAYMENT, ELEMENT_PAYMENT or absent, "
+                f"got {request.product_scene!r}"
+            )
         if request.product_code != CASHIER_PAYMENT:
             raise DomainError(
                 "BUSINESS_NOT_SUPPORT",
@@ -120,8 +129,16 @@ class SessionService:
             expires_at=session_expiry(request.payment_session_expiry_time, now),
             request=scrub_card_data(request.wire()),  # never a card number or CVV
         )
-        session.session_data = _session_data(session.session_id)
+        session.session_data = session_data(
+            session.session_id,
+            client_id=merchant.client_id,
+            config=scene_config(request.product_scene, self._category(method_type)),
+        )
         return session
+
+    def _category(self, method_type: str) -> str | None:
+        method = self.catalogue.get(method_type) if method_type else None
+        return method.category.wire if method is not None else None
 
     def _replay(self, existing: PaymentSession, fingerprint: str, now: int) -> dict[str, Any]:
         if existing.fingerprint != fingerprint:
@@ -145,9 +162,3 @@ class SessionService:
             "paymentSessionId": session.session_id,
             "normalUrl": self.links.checkout(session.session_id),
         }
-
-
-def _session_data(session_id: str) -> str:
-    """Opaque to the merchant, like Antom's: random bytes, then the session id."""
-    blob = base64.b64encode(secrets.token_bytes(48)).decode("ascii")
-    return f"{blob}&&openams&&{session_id}"

@@ -71,6 +71,18 @@ def payment_notification_body(
     return body
 
 
+#: What goes back to the buyer: refunds and debited chargebacks share what is left of the
+#: payment's gross, so a payment given back in full nets to exactly zero.
+GIVEN_BACK = (SettlementKind.REFUND, SettlementKind.DISPUTE)
+
+
+def given_back(uow: UnitOfWork, payment: Payment) -> int:
+    """What the payment's successful refunds and debited chargebacks gave back so far, in
+    the payment currency."""
+    refunded = uow.refunds.total_refunded(payment.client_id, payment.payment_id, in_process=False)
+    return refunded + uow.disputes.debited(payment.client_id, payment.payment_id)
+
+
 def locked_settlements(uow: UnitOfWork, payment: Payment) -> SettlementBook:
     """What the payment and its captures and refunds settle for at its locked quote (no
     query at all for a payment that settles in its own currency)."""
@@ -132,7 +144,9 @@ def settle_follow_up(
             payment_amount=payment.amount,
             gross=locked.amount,
             moved_before=moved_before,
-            settled_before=book.total(kind),
+            settled_before=sum(book.total(k) for k in GIVEN_BACK)
+            if kind in GIVEN_BACK
+            else book.total(kind),
             quote=locked.quote,
         ),
         quote=locked.quote,

@@ -20,13 +20,15 @@ def payments_page_query(
     created_from: int | None = None,
     created_to: int | None = None,
     search_id: str | None = None,
+    before: tuple[int, str] | None = None,
     after: tuple[int, str] | None = None,
     limit: int = 50,
 ) -> Select[Any]:
-    """One page of a merchant's payments, newest first, after the keyset ``after``.
+    """One page of a merchant's payments, newest first, older than the keyset
+    ``before``; or with ``after``, the ones just newer than it, oldest first.
 
-    Ordered by (created_at, payment_id) descending and bounded on created_at, so the
-    database walks ``ix_payments_client_created`` instead of sorting the merchant's rows.
+    Ordered by (created_at, payment_id) and bounded on created_at, so the database walks
+    ``ix_payments_client_created`` instead of sorting the merchant's rows.
     """
     stmt = select(payments).where(payments.c.client_id == client_id)
     if status:
@@ -45,14 +47,23 @@ def payments_page_query(
                 payments.c.reference_order_id == search_id,
             )
         )
-    if after is not None:
-        created_at, payment_id = after
+    if before is not None:
+        created_at, payment_id = before
         stmt = stmt.where(
             and_(
                 payments.c.created_at <= created_at,
                 or_(payments.c.created_at < created_at, payments.c.payment_id < payment_id),
             )
         )
+    if after is not None:
+        created_at, payment_id = after
+        stmt = stmt.where(
+            and_(
+                payments.c.created_at >= created_at,
+                or_(payments.c.created_at > created_at, payments.c.payment_id > payment_id),
+            )
+        )
+        return stmt.order_by(payments.c.created_at, payments.c.payment_id).limit(limit)
     stmt = stmt.order_by(payments.c.created_at.desc(), payments.c.payment_id.desc())
     return stmt.limit(limit)
 
@@ -63,7 +74,10 @@ class SqlConsoleRepository:
 
     def list_merchants(self) -> list[Merchant]:
         rows = self._conn.execute(select(merchants).order_by(merchants.c.client_id))
-        return [Merchant(r.client_id, r.name, r.notify_url, r.created_at) for r in rows]
+        return [
+            Merchant(r.client_id, r.name, r.notify_url, r.created_at, r.clock_offset_ms)
+            for r in rows
+        ]
 
     def list_payments(
         self,
@@ -74,6 +88,7 @@ class SqlConsoleRepository:
         created_from: int | None = None,
         created_to: int | None = None,
         search_id: str | None = None,
+        before: tuple[int, str] | None = None,
         after: tuple[int, str] | None = None,
         limit: int = 50,
     ) -> list[Payment]:
@@ -84,6 +99,7 @@ class SqlConsoleRepository:
             created_from=created_from,
             created_to=created_to,
             search_id=search_id,
+            before=before,
             after=after,
             limit=limit,
         )

@@ -6,12 +6,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, literal, select, union_all
 
+from openams.gateway.domain.disputes import DisputeStatus, DisputeType
 from openams.gateway.domain.fx import SettlementKind
 from openams.gateway.domain.ledger import LedgerEntry
 from openams.gateway.domain.transactions import TransactionStatus
 from openams.gateway.domain.transitions import PaymentStatus
 from openams.gateway.store.fx import settlement_of, transaction_settlements
-from openams.gateway.store.tables import captures, payments, refunds
+from openams.gateway.store.tables import captures, disputes, payments, refunds
 from openams.protocol.money import Money
 
 _SETTLEMENT_COLUMNS = (
@@ -29,7 +30,7 @@ class SqlLedger:
         self._conn = conn
 
     def entries(self, client_id: str, start_ms: int, end_ms: int) -> list[LedgerEntry]:
-        """PAYMENT, CAPTURE and REFUND entries with ``start_ms <= time < end_ms``."""
+        """PAYMENT, CAPTURE, REFUND and DISPUTE entries with ``start_ms <= time < end_ms``."""
         p, c, r, s = payments.c, captures.c, refunds.c, transaction_settlements.c
 
         def settled(kind: SettlementKind, transaction_id: Any) -> Any:
@@ -76,9 +77,14 @@ class SqlLedger:
             )
         )
 
-        def of_payment(kind: SettlementKind, table: Any, ids: tuple[Any, Any], at: Any) -> Any:
-            """A capture's or refund's rows: successful, of this merchant, in the day."""
+        def of_payment(
+            kind: SettlementKind, table: Any, ids: tuple[Any, Any], at: Any, moved: Any = None
+        ) -> Any:
+            """A capture's, refund's or dispute's rows: money moved, of this merchant, in
+            the day."""
             source = table.c
+            if moved is None:
+                moved = source.status == TransactionStatus.SUCCESS.value
             return (
                 select(*shape(kind, source, ids, at))
                 .select_from(
@@ -89,7 +95,7 @@ class SqlLedger:
                 )
                 .where(
                     source.client_id == client_id,
-                    source.status == TransactionStatus.SUCCESS.value,
+                    moved,
                     at >= start_ms,
                     at < end_ms,
                 )
@@ -101,7 +107,18 @@ class SqlLedger:
         refunded = of_payment(
             SettlementKind.REFUND, refunds, (r.refund_id, r.refund_request_id), r.refunded_at
         )
-        query = union_all(sales, captured, refunded)
+        d = disputes.c
+        debited = of_payment(
+            SettlementKind.DISPUTE,
+            disputes,
+            (d.dispute_id, d.dispute_id),
+            d.judged_at,
+            and_(
+                d.dispute_type == DisputeType.CHARGEBACK.value,
+                d.status.in_([DisputeStatus.ACCEPTED.value, DisputeStatus.LOST.value]),
+            ),
+        )
+        query = union_all(sales, captured, refunded, debited)
         rows = self._conn.execute(query).all()
         entries = [_entry(client_id, row) for row in rows]
         return sorted(entries, key=lambda e: (e.at, e.kind.value, e.transaction_id))

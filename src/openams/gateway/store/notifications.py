@@ -2,19 +2,52 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import json
+import re
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+import orjson
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    Row,
+    Update,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from openams.gateway import compact_json
 from openams.gateway.domain.notification import (
+    ClaimedNotification,
     DeliveryAttempt,
     DeliveryStatus,
     Notification,
     NotifyType,
 )
+from openams.gateway.store.merchant_time import due_on_merchant_clock, with_merchant
 from openams.gateway.store.tables import notification_attempts, notifications
+
+#: Number texts that do not read back as they were written: a float in exponent form
+#: (orjson writes ``1e-07``; read back as a Decimal it is written ``0.0000001``) and a
+#: negative zero without a fraction (read back as the integer 0). A string that merely
+#: looks so costs one needless round trip, nothing else.
+_NOT_A_FIXED_POINT = re.compile(rb"[0-9][eE]|-0[,}\]]")
+
+
+def stored_body(body: dict[str, Any]) -> str:
+    """The body as stored, and as sent on every attempt: compact JSON (``quotePrice``
+    an exact number) that reads back (``compact_json.loads``) into a dict which encodes
+    to the same bytes again. So the bytes the dispatcher sends, straight from the row,
+    are the bytes ``compact_json.dumps_bytes`` gives for the stored body as read."""
+    text = compact_json.dumps_bytes(body)
+    if _NOT_A_FIXED_POINT.search(text):
+        text = compact_json.dumps_bytes(compact_json.loads(text))
+    return text.decode("utf-8")
 
 
 def _values(n: Notification) -> dict[str, Any]:
@@ -25,7 +58,7 @@ def _values(n: Notification) -> dict[str, Any]:
         "subject_id": n.subject_id,
         "payment_id": n.payment_id,
         "url": n.url,
-        "body_json": compact_json.dumps(n.body),  # quotePrice: an exact JSON number
+        "body_json": stored_body(n.body),  # quotePrice: an exact JSON number
         "status": n.status.value,
         "attempts": n.attempts,
         "created_at": n.created_at,
@@ -64,15 +97,78 @@ def _attempt(row: Row[Any]) -> DeliveryAttempt:
         response_excerpt=row.response_excerpt,
         error=row.error,
         acknowledged=bool(row.acknowledged),
+        url=row.url,
+        request_headers=json.loads(row.request_headers) if row.request_headers else None,
     )
+
+
+def _saved_values(n: Notification) -> dict[str, Any]:
+    values = _values(n)
+    values["where_notification_id"] = values.pop("notification_id")
+    return {**values, "lease_owner": None, "lease_until": None}
 
 
 # Built once: values go in as parameters, so SQLAlchemy does not rebuild the statement
 # and walk every value for its cache key on each call.
 _INSERT = insert(notifications)
-_INSERT_ATTEMPT = insert(notification_attempts)
 _SAVE = update(notifications).where(
     notifications.c.notification_id == bindparam("where_notification_id")
+)
+# The claim, one statement built once per dialect: lease the due rows (on their
+# merchant's clock, skipping the excluded merchants) and return what a delivery needs.
+_CLAIMED_COLUMNS = (
+    notifications.c.notification_id,
+    notifications.c.client_id,
+    notifications.c.notify_type,
+    notifications.c.url,
+    notifications.c.body_json,
+    notifications.c.created_at,
+    notifications.c.next_attempt_at,
+    notifications.c.attempts,
+)
+
+
+def _claim_statement(skip_locked: bool) -> Update:
+    now = bindparam("now", type_=BigInteger)
+    due = (
+        with_merchant(select(notifications.c.notification_id), notifications)
+        .where(
+            notifications.c.status == DeliveryStatus.PENDING.value,
+            due_on_merchant_clock(notifications.c.next_attempt_at, now),
+            notifications.c.lease_until.is_(None) | (notifications.c.lease_until < now),
+            notifications.c.client_id.not_in(bindparam("skip", expanding=True)),
+        )
+        .order_by(notifications.c.next_attempt_at)
+        .limit(bindparam("claim_limit", type_=Integer))
+    )
+    if skip_locked:
+        # several dispatchers: each takes rows no other holds, without waiting
+        due = due.with_for_update(skip_locked=True, of=notifications)
+    return (
+        update(notifications)
+        .where(notifications.c.notification_id.in_(due.scalar_subquery()))
+        .values(lease_owner=bindparam("owner"), lease_until=bindparam("until", type_=BigInteger))
+        .returning(*_CLAIMED_COLUMNS)
+    )
+
+
+_CLAIM = {False: _claim_statement(False), True: _claim_statement(True)}
+
+
+# Written per attempt, so as plain driver SQL (qmark for sqlite3, format for psycopg).
+def _driver_sql(text: str) -> dict[bool, str]:
+    return {True: text, False: text.replace("?", "%s")}
+
+
+_SAVE_PROGRESS_SQL = _driver_sql(
+    "UPDATE notifications SET status = ?, attempts = ?, next_attempt_at = ?,"
+    " delivered_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL"
+    " WHERE notification_id = ?"
+)
+_RECORD_ATTEMPT_SQL = _driver_sql(
+    "INSERT INTO notification_attempts (notification_id, attempt_number, attempted_at,"
+    " kind, http_status, latency_ms, response_excerpt, error, acknowledged, url,"
+    " request_headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -103,6 +199,40 @@ class SqlNotificationRepository:
             stmt = stmt.where(notifications.c.client_id == client_id)
         return [_notification(row) for row in self._conn.execute(stmt)]
 
+    def search(
+        self,
+        client_id: str | None,
+        *,
+        notify_types: Collection[str] = (),
+        created_from: int | None = None,
+        created_to: int | None = None,
+        before: str | None = None,
+        after: str | None = None,
+        payment_id: str | None = None,
+        limit: int,
+    ) -> list[Notification]:
+        """Newest first (notification ids sort by creation); ``before`` is the keyset
+        cursor, a notification id. With ``after`` instead: the ones just newer than it,
+        oldest first."""
+        stmt = select(notifications)
+        if client_id is not None:
+            stmt = stmt.where(notifications.c.client_id == client_id)
+        if notify_types:
+            stmt = stmt.where(notifications.c.notify_type.in_(list(notify_types)))
+        if created_from is not None:
+            stmt = stmt.where(notifications.c.created_at >= created_from)
+        if created_to is not None:
+            stmt = stmt.where(notifications.c.created_at <= created_to)
+        if before is not None:
+            stmt = stmt.where(notifications.c.notification_id < before)
+        if payment_id is not None:
+            stmt = stmt.where(notifications.c.payment_id == payment_id)
+        if after is not None:
+            stmt = stmt.where(notifications.c.notification_id > after)
+        order = notifications.c.notification_id
+        stmt = stmt.order_by(order.asc() if after is not None else order.desc()).limit(limit)
+        return [_notification(row) for row in self._conn.execute(stmt)]
+
     def claim_due(
         self,
         now: int,
@@ -110,43 +240,53 @@ class SqlNotificationRepository:
         owner: str,
         lease_ms: int,
         exclude_clients: Collection[str] = (),
-    ) -> list[Notification]:
+    ) -> list[ClaimedNotification]:
         """Lease up to ``limit`` due notifications to ``owner``; others skip them.
+
+        ``now`` is real time: a notification is due when its ``next_attempt_at`` has
+        passed on its merchant's clock (real time plus the merchant's offset); leases
+        run on real time.
 
         ``exclude_clients``: merchants the dispatcher is already busy with (at their
         concurrency limit); their rows are left for later.
 
         PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several dispatchers share the table.
         SQLite: the caller's writer transaction (BEGIN IMMEDIATE) already serialises claims.
+        One statement (UPDATE ... RETURNING): the rows come back unordered, their body
+        as the stored bytes.
         """
-        due = (
-            select(notifications.c.notification_id)
-            .where(
-                notifications.c.status == DeliveryStatus.PENDING.value,
-                notifications.c.next_attempt_at <= now,
-                (notifications.c.lease_until.is_(None)) | (notifications.c.lease_until < now),
-            )
-            .order_by(notifications.c.next_attempt_at)
-            .limit(limit)
-        )
-        if exclude_clients:
-            due = due.where(notifications.c.client_id.not_in(list(exclude_clients)))
-        if self._conn.dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        ids = [row.notification_id for row in self._conn.execute(due)]
-        if not ids:
-            return []
-        self._conn.execute(
-            update(notifications)
-            .where(notifications.c.notification_id.in_(ids))
-            .values(lease_owner=owner, lease_until=now + lease_ms)
-        )
         rows = self._conn.execute(
-            select(notifications)
-            .where(notifications.c.notification_id.in_(ids))
-            .order_by(notifications.c.next_attempt_at)
+            _CLAIM[self._conn.dialect.name == "postgresql"],
+            {
+                "now": now,
+                "skip": list(exclude_clients),
+                "claim_limit": limit,
+                "owner": owner,
+                "until": now + lease_ms,
+            },
         )
-        return [_notification(row) for row in rows]
+        return [
+            ClaimedNotification(
+                notification_id,
+                client_id,
+                NotifyType(notify_type),
+                url,
+                body_json.encode("utf-8"),
+                created_at,
+                next_attempt_at,
+                attempts,
+            )
+            for (
+                notification_id,
+                client_id,
+                notify_type,
+                url,
+                body_json,
+                created_at,
+                next_attempt_at,
+                attempts,
+            ) in rows
+        ]
 
     def release(self, notification_ids: Collection[str], owner: str) -> None:
         """Give back leases ``owner`` holds, unchanged: the rows are due again at once."""
@@ -163,25 +303,54 @@ class SqlNotificationRepository:
 
     def save(self, notification: Notification) -> None:
         """Store the new status/attempts/schedule and release any lease."""
-        values = _values(notification)
-        values["where_notification_id"] = values.pop("notification_id")
-        self._conn.execute(_SAVE, {**values, "lease_owner": None, "lease_until": None})
+        self._conn.execute(_SAVE, _saved_values(notification))
+
+    def save_progress(self, notifications: Sequence[Notification | ClaimedNotification]) -> None:
+        """After attempts: store each one's status, attempts, schedule and last error
+        (nothing else changes) and release its lease, in one executemany for all."""
+        if notifications:
+            self._conn.exec_driver_sql(
+                _SAVE_PROGRESS_SQL[self._conn.dialect.paramstyle == "qmark"],
+                [
+                    (
+                        n.status.value,
+                        n.attempts,
+                        n.next_attempt_at,
+                        n.delivered_at,
+                        n.last_error[:512] if n.last_error else None,
+                        n.notification_id,
+                    )
+                    for n in notifications
+                ],
+            )
 
     def record_attempt(self, attempt: DeliveryAttempt) -> None:
-        self._conn.execute(
-            _INSERT_ATTEMPT,
-            dict(
-                notification_id=attempt.notification_id,
-                attempt_number=attempt.attempt_number,
-                attempted_at=attempt.attempted_at,
-                kind=attempt.kind,
-                http_status=attempt.http_status,
-                latency_ms=attempt.latency_ms,
-                response_excerpt=attempt.response_excerpt,
-                error=attempt.error[:512] if attempt.error else None,
-                acknowledged=int(attempt.acknowledged),
-            ),
-        )
+        self.record_attempts([attempt])
+
+    def record_attempts(self, attempts: Sequence[DeliveryAttempt]) -> None:
+        """One executemany for all (the driver's, without SQLAlchemy's work per row)."""
+        if attempts:
+            self._conn.exec_driver_sql(
+                _RECORD_ATTEMPT_SQL[self._conn.dialect.paramstyle == "qmark"],
+                [
+                    (
+                        a.notification_id,
+                        a.attempt_number,
+                        a.attempted_at,
+                        a.kind,
+                        a.http_status,
+                        a.latency_ms,
+                        a.response_excerpt,
+                        a.error[:512] if a.error else None,
+                        int(a.acknowledged),
+                        a.url,
+                        None
+                        if a.request_headers is None
+                        else orjson.dumps(a.request_headers).decode("utf-8"),
+                    )
+                    for a in attempts
+                ],
+            )
 
     def attempts(self, notification_id: str) -> list[DeliveryAttempt]:
         rows = self._conn.execute(
@@ -191,14 +360,13 @@ class SqlNotificationRepository:
         )
         return [_attempt(row) for row in rows]
 
-    def shift_pending(self, client_id: str, ms: int) -> int:
-        """Bring the merchant's pending attempts ``ms`` closer (sandbox advanceClock)."""
-        result = self._conn.execute(
-            update(notifications)
-            .where(
-                notifications.c.client_id == client_id,
-                notifications.c.status == DeliveryStatus.PENDING.value,
-            )
-            .values(next_attempt_at=notifications.c.next_attempt_at - ms)
+    def count_pending(self, client_id: str, *, due_by: int | None = None) -> int:
+        """The merchant's notifications waiting for an attempt; with ``due_by`` (the
+        merchant's time) only those due by then."""
+        stmt = select(func.count()).where(
+            notifications.c.client_id == client_id,
+            notifications.c.status == DeliveryStatus.PENDING.value,
         )
-        return int(result.rowcount or 0)
+        if due_by is not None:
+            stmt = stmt.where(notifications.c.next_attempt_at <= due_by)
+        return int(self._conn.execute(stmt).scalar_one())

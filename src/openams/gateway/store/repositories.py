@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    func,
     insert,
     or_,
     select,
@@ -23,11 +24,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from openams.gateway import compact_json
 from openams.gateway.domain.cards import CardResult
 from openams.gateway.domain.chaos import ChaosSettings
-from openams.gateway.domain.merchant import Merchant, MerchantKey
+from openams.gateway.domain.frame_origins import origins_from_json, origins_to_json
+from openams.gateway.domain.merchant import ClockShift, Merchant, MerchantKey
 from openams.gateway.domain.payment import Payment
 from openams.gateway.domain.session import PaymentSession
 from openams.gateway.domain.transitions import PaymentStatus
-from openams.gateway.store.tables import merchant_keys, merchants, payment_sessions, payments
+from openams.gateway.store.merchant_time import due_on_merchant_clock, with_merchant_offset
+from openams.gateway.store.tables import (
+    clock_shifts,
+    merchant_keys,
+    merchants,
+    payment_sessions,
+    payments,
+)
 from openams.protocol.money import Money
 
 
@@ -64,22 +73,33 @@ _PROCESSING, _PENDING = PaymentStatus.PROCESSING.value, PaymentStatus.PENDING.va
 
 
 def _due(now: int) -> ColumnElement[bool]:
-    """A PROCESSING payment past its expiry, or a PENDING one whose result is due."""
+    """A PROCESSING payment past its expiry, or a PENDING one whose result is due, on
+    its merchant's clock (``now`` is real time; the query joins ``merchants``). The
+    bound on the largest offset keeps the ``(status, expires_at)`` and ``(status,
+    settle_at)`` indexes useful."""
     return or_(
-        and_(payments.c.status == _PROCESSING, payments.c.expires_at <= now),
-        and_(payments.c.status == _PENDING, payments.c.settle_at <= now),
+        and_(
+            payments.c.status == _PROCESSING,
+            due_on_merchant_clock(payments.c.expires_at, now),
+        ),
+        and_(payments.c.status == _PENDING, due_on_merchant_clock(payments.c.settle_at, now)),
     )
 
 
 _MERCHANT = select(merchants).where(merchants.c.client_id == bindparam("client_id"))
-_CHAOS = select(merchants.c.chaos_json).where(merchants.c.client_id == bindparam("client_id"))
+_SETTINGS = select(merchants.c.chaos_json, merchants.c.clock_offset_ms).where(
+    merchants.c.client_id == bindparam("client_id")
+)
+_FRAME_ORIGINS = select(merchants.c.frame_origins_json).where(
+    merchants.c.client_id == bindparam("client_id")
+)
 
 
 class SqlMerchantRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         # Read once per unit of work (a sweep writes one notification per payment).
-        self._chaos: dict[str, ChaosSettings] = {}
+        self._settings: dict[str, tuple[ChaosSettings, int]] = {}
         self._found: dict[str, Merchant] = {}
 
     def get(self, client_id: str) -> Merchant | None:
@@ -90,7 +110,7 @@ class SqlMerchantRepository:
         if row is None:
             return None
         found = self._found[client_id] = Merchant(
-            row.client_id, row.name, row.notify_url, row.created_at
+            row.client_id, row.name, row.notify_url, row.created_at, row.clock_offset_ms
         )
         return found
 
@@ -144,19 +164,70 @@ class SqlMerchantRepository:
             .values(activated_at=key.activated_at, retired_at=key.retired_at)
         )
 
-    def get_chaos(self, client_id: str) -> ChaosSettings:
-        cached = self._chaos.get(client_id)
+    def _merchant_settings(self, client_id: str) -> tuple[ChaosSettings, int]:
+        """The merchant's chaos and clock offset: one query, read once per unit of work."""
+        cached = self._settings.get(client_id)
         if cached is None:
-            text = self._conn.execute(_CHAOS, {"client_id": client_id}).scalar()
-            cached = self._chaos[client_id] = ChaosSettings.from_json(text)
+            row = self._conn.execute(_SETTINGS, {"client_id": client_id}).first()
+            chaos = ChaosSettings.from_json(None if row is None else row.chaos_json)
+            offset = 0 if row is None else int(row.clock_offset_ms)
+            cached = self._settings[client_id] = (chaos, offset)
         return cached
 
+    def get_chaos(self, client_id: str) -> ChaosSettings:
+        return self._merchant_settings(client_id)[0]
+
+    def clock_offset(self, client_id: str) -> int:
+        """How far the merchant's clock runs ahead of real time, in ms (0: unknown)."""
+        return self._merchant_settings(client_id)[1]
+
+    def advance_clock(self, client_id: str, ms: int, real_now: int) -> ClockShift:
+        """Move the merchant's clock ``ms`` ahead and record the shift (under the
+        merchant row's lock: concurrent advances add up)."""
+        self._settings.pop(client_id, None)
+        self._found.pop(client_id, None)
+        self._conn.execute(
+            update(merchants)
+            .where(merchants.c.client_id == client_id)
+            .values(clock_offset_ms=merchants.c.clock_offset_ms + ms)
+        )
+        offset = self.clock_offset(client_id)
+        shift = ClockShift(client_id, real_now, real_now + offset - ms, real_now + offset)
+        self._conn.execute(
+            insert(clock_shifts).values(
+                client_id=client_id, real_at=real_now, from_ms=shift.from_ms, to_ms=shift.to_ms
+            )
+        )
+        return shift
+
+    def clock_shifts(self, client_id: str, since: int, limit: int = 100) -> list[ClockShift]:
+        """The merchant's clock shifts that ended after ``since`` (merchant time), oldest
+        first."""
+        rows = self._conn.execute(
+            select(clock_shifts)
+            .where(clock_shifts.c.client_id == client_id, clock_shifts.c.to_ms > since)
+            .order_by(clock_shifts.c.to_ms)
+            .limit(limit)
+        )
+        return [ClockShift(r.client_id, r.real_at, r.from_ms, r.to_ms) for r in rows]
+
     def set_chaos(self, client_id: str, chaos: ChaosSettings) -> None:
-        self._chaos.pop(client_id, None)
+        self._settings.pop(client_id, None)
         self._conn.execute(
             update(merchants)
             .where(merchants.c.client_id == client_id)
             .values(chaos_json=chaos.to_json() if chaos.active else None)
+        )
+
+    def get_frame_origins(self, client_id: str) -> tuple[str, ...]:
+        text = self._conn.execute(_FRAME_ORIGINS, {"client_id": client_id}).scalar()
+        return origins_from_json(text)
+
+    def set_frame_origins(self, client_id: str, origins: tuple[str, ...]) -> None:
+        self._conn.execute(
+            update(merchants)
+            .where(merchants.c.client_id == client_id)
+            .values(frame_origins_json=origins_to_json(origins))
         )
 
     def keys(self, client_id: str) -> list[MerchantKey]:
@@ -276,31 +347,38 @@ class SqlPaymentRepository:
     def add_if_absent(self, payment: Payment) -> bool:
         return insert_if_absent(self._conn, payments, payment_row(payment))
 
-    def due_payments(self, now: int, limit: int) -> list[Payment]:
-        """Processing payments past their expiry and PENDING ones whose result is due,
-        locked (PostgreSQL: rows another transaction holds are passed over): one query
-        for a sweep's batch."""
-        stmt = select(payments).where(_due(now)).limit(limit)
+    def due_payments(
+        self, now: int, limit: int, client_id: str | None = None
+    ) -> list[tuple[Payment, int]]:
+        """Processing payments past their expiry and PENDING ones whose result is due on
+        their merchant's clock, each with that merchant's now; locked (PostgreSQL: rows
+        another transaction holds are passed over): one query for a sweep's batch.
+        ``now`` is real time; ``client_id`` keeps to one merchant."""
+        stmt = with_merchant_offset(select(payments), payments).where(_due(now)).limit(limit)
+        if client_id is not None:
+            stmt = stmt.where(payments.c.client_id == client_id)
         if self._conn.dialect.name == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
-        return [_payment(row) for row in self._conn.execute(stmt)]
+            stmt = stmt.with_for_update(skip_locked=True, of=payments)
+        return [(_payment(row), now + row.clock_offset_ms) for row in self._conn.execute(stmt)]
 
-    def due_for_expiry(self, now: int, limit: int) -> list[str]:
-        rows = self._conn.execute(select(payments.c.payment_id).where(_due(now)).limit(limit))
+    def due_for_expiry(self, now: int, limit: int, client_id: str | None = None) -> list[str]:
+        stmt = with_merchant_offset(select(payments.c.payment_id), payments).where(_due(now))
+        if client_id is not None:
+            stmt = stmt.where(payments.c.client_id == client_id)
+        rows = self._conn.execute(stmt.limit(limit))
         return [row.payment_id for row in rows]
 
-    def shift_expiry(self, client_id: str, ms: int) -> int:
-        """Bring the merchant's open deadlines ``ms`` closer: PROCESSING payments' expiry
-        and PENDING payments' settle time; returns how many payments moved."""
-        moved = 0
-        for status, column in ((_PROCESSING, "expires_at"), (_PENDING, "settle_at")):
-            result = self._conn.execute(
-                update(payments)
-                .where(payments.c.client_id == client_id, payments.c.status == status)
-                .values({column: payments.c[column] - ms})
-            )
-            moved += int(result.rowcount or 0)
-        return moved
+    def count_open(self, client_id: str) -> int:
+        """The merchant's payments with a deadline ahead: PROCESSING (expiry) and
+        PENDING (settle time)."""
+        return int(
+            self._conn.execute(
+                select(func.count()).where(
+                    payments.c.client_id == client_id,
+                    payments.c.status.in_([_PROCESSING, _PENDING]),
+                )
+            ).scalar_one()
+        )
 
     def save(self, payment: Payment) -> None:
         values = payment_row(payment)

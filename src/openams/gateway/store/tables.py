@@ -7,6 +7,7 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -34,6 +35,23 @@ merchants = Table(
     Column("created_at", BigInteger, nullable=False),
     # Sandbox notification chaos settings (JSON); NULL when off.
     Column("chaos_json", Text),
+    # Origins that may frame the merchant's session pages (JSON list); NULL: none.
+    Column("frame_origins_json", Text),
+    # How far the merchant's (sandbox) clock runs ahead of real time (migration 0016).
+    Column("clock_offset_ms", BigInteger, nullable=False, server_default="0"),
+    Index("ix_merchants_clock_offset", "clock_offset_ms"),
+)
+
+# Each advance of a merchant's clock, in the merchant's time before and after (0016).
+clock_shifts = Table(
+    "clock_shifts",
+    metadata,
+    Column("shift_id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(64), nullable=False),
+    Column("real_at", BigInteger, nullable=False),
+    Column("from_ms", BigInteger, nullable=False),
+    Column("to_ms", BigInteger, nullable=False),
+    Index("ix_clock_shifts_client", "client_id", "to_ms"),
 )
 
 merchant_keys = Table(
@@ -127,6 +145,7 @@ notifications = Table(
     Column("lease_until", BigInteger),
     Index("ix_notifications_due", "status", "next_attempt_at"),
     Index("ix_notifications_payment", "client_id", "payment_id"),
+    Index("ix_notifications_client_id", "client_id", "notification_id"),  # migration 0011
 )
 
 notification_attempts = Table(
@@ -142,6 +161,37 @@ notification_attempts = Table(
     Column("response_excerpt", Text),
     Column("error", String(512)),
     Column("acknowledged", Integer, nullable=False),
+    # what the attempt sent (migration 0011): the URL and the signed headers, as JSON
+    Column("url", String(2048)),
+    Column("request_headers", Text),
+)
+
+# Every AMS call, as received and as answered (migration 0011); card data scrubbed.
+request_log = Table(
+    "request_log",
+    metadata,
+    Column("log_id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("client_id", String(64), nullable=False),
+    Column("path", String(256), nullable=False),
+    Column("payment_request_id", String(64)),
+    Column("payment_id", String(64)),
+    Column("refund_request_id", String(64)),
+    Column("capture_request_id", String(64)),
+    Column("result_status", String(1)),
+    Column("result_code", String(64)),
+    Column("result_message", String(512)),
+    Column("http_status", Integer, nullable=False),
+    Column("latency_us", Integer, nullable=False),
+    Column("signature_check", Text),
+    Column("request_headers", Text, nullable=False),
+    Column("request_body", Text, nullable=False),
+    Column("response_headers", Text, nullable=False),
+    Column("response_body", Text, nullable=False),
+    Index("ix_request_log_client", "client_id", "log_id"),
+    Index("ix_request_log_created", "created_at"),
+    Index("ix_request_log_payment", "client_id", "payment_id"),
+    Index("ix_request_log_payment_request", "client_id", "payment_request_id"),
 )
 
 captures = Table(
@@ -215,4 +265,46 @@ console_users = Table(
     Column("updated_at", BigInteger, nullable=False),
     # Carried in every session cookie; +1 on sign-out and on a new password (0010).
     Column("session_epoch", Integer, nullable=False, server_default="0"),
+)
+
+#: Sandbox buyers' payment codes (user-presented mode, migration 0013): only the hash of
+#: a code is kept; ``code_id`` is the wallet page's private handle it is derived from.
+payment_codes = Table(
+    "payment_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("code_id", String(64), nullable=False, unique=True),
+    Column("buyer", String(64), nullable=False),
+    Column("issued_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("used_at", BigInteger),
+    Column("client_id", String(64)),
+    Column("payment_id", String(64)),
+)
+
+# Disputes (migration 0015): chargebacks and retrieval requests on paid card payments.
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("dispute_id", String(64), primary_key=True),
+    Column("client_id", String(64), nullable=False),
+    Column("payment_id", String(64), nullable=False),
+    Column("payment_request_id", String(64), nullable=False),
+    Column("dispute_type", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_value", BigInteger, nullable=False),
+    Column("reason_code", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("defense_due_at", BigInteger, nullable=False),
+    Column("alerted", Integer, nullable=False, server_default="0"),
+    Column("defended_at", BigInteger),
+    Column("judged_at", BigInteger),
+    Column("accept_reason", String(32)),
+    # the last defense document (PDF or JPEG, bounded by the API) and its format
+    Column("evidence", LargeBinary),
+    Column("evidence_format", String(8)),
+    Index("ix_disputes_payment", "client_id", "payment_id"),
+    Index("ix_disputes_client_created", "client_id", "created_at"),
+    Index("ix_disputes_status_due", "status", "defense_due_at"),
 )

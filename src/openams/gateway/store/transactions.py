@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Row, func, insert, select, update
 from openams.gateway.domain.cards import CardResult
 from openams.gateway.domain.transactions import Capture, Refund, TransactionStatus
 from openams.gateway.domain.vault import SavedCard
+from openams.gateway.store.merchant_time import due_on_merchant_clock, with_merchant_offset
 from openams.gateway.store.repositories import insert_if_absent
 from openams.gateway.store.tables import captures, card_tokens, refunds
 from openams.protocol.money import Money
@@ -91,30 +92,34 @@ class SqlCaptureRepository:
             )
         )
 
-    def due(self, now: int, limit: int) -> list[tuple[str, str]]:
-        """(client id, capture id) of PROCESSING captures whose settle time passed."""
-        rows = self._conn.execute(
-            select(captures.c.client_id, captures.c.capture_id)
+    def due(self, now: int, limit: int, client_id: str | None = None) -> list[tuple[str, str, int]]:
+        """(client id, capture id, the merchant's now) of PROCESSING captures whose settle
+        time passed on their merchant's clock (``now`` is real time)."""
+        stmt = (
+            with_merchant_offset(select(captures.c.client_id, captures.c.capture_id), captures)
             .where(
                 captures.c.status == TransactionStatus.PROCESSING.value,
-                captures.c.settle_at <= now,
+                due_on_merchant_clock(captures.c.settle_at, now),
             )
             .order_by(captures.c.settle_at)
             .limit(limit)
         )
-        return [(row.client_id, row.capture_id) for row in rows]
+        if client_id is not None:
+            stmt = stmt.where(captures.c.client_id == client_id)
+        rows = self._conn.execute(stmt)
+        return [(row.client_id, row.capture_id, now + row.clock_offset_ms) for row in rows]
 
-    def shift_settle(self, client_id: str, ms: int) -> int:
-        result = self._conn.execute(
-            update(captures)
-            .where(
-                captures.c.client_id == client_id,
-                captures.c.status == TransactionStatus.PROCESSING.value,
-                captures.c.settle_at.is_not(None),
-            )
-            .values(settle_at=captures.c.settle_at - ms)
+    def count_open(self, client_id: str) -> int:
+        """The merchant's PROCESSING captures that settle by themselves."""
+        return int(
+            self._conn.execute(
+                select(func.count()).where(
+                    captures.c.client_id == client_id,
+                    captures.c.status == TransactionStatus.PROCESSING.value,
+                    captures.c.settle_at.is_not(None),
+                )
+            ).scalar_one()
         )
-        return int(result.rowcount or 0)
 
     def for_payment(self, client_id: str, payment_id: str) -> list[Capture]:
         rows = self._conn.execute(
@@ -202,30 +207,34 @@ class SqlRefundRepository:
             )
         )
 
-    def due(self, now: int, limit: int) -> list[tuple[str, str]]:
-        """(client id, refund id) of PROCESSING refunds whose settle time passed."""
-        rows = self._conn.execute(
-            select(refunds.c.client_id, refunds.c.refund_id)
+    def due(self, now: int, limit: int, client_id: str | None = None) -> list[tuple[str, str, int]]:
+        """(client id, refund id, the merchant's now) of PROCESSING refunds whose settle
+        time passed on their merchant's clock (``now`` is real time)."""
+        stmt = (
+            with_merchant_offset(select(refunds.c.client_id, refunds.c.refund_id), refunds)
             .where(
                 refunds.c.status == TransactionStatus.PROCESSING.value,
-                refunds.c.settle_at <= now,
+                due_on_merchant_clock(refunds.c.settle_at, now),
             )
             .order_by(refunds.c.settle_at)
             .limit(limit)
         )
-        return [(row.client_id, row.refund_id) for row in rows]
+        if client_id is not None:
+            stmt = stmt.where(refunds.c.client_id == client_id)
+        rows = self._conn.execute(stmt)
+        return [(row.client_id, row.refund_id, now + row.clock_offset_ms) for row in rows]
 
-    def shift_settle(self, client_id: str, ms: int) -> int:
-        result = self._conn.execute(
-            update(refunds)
-            .where(
-                refunds.c.client_id == client_id,
-                refunds.c.status == TransactionStatus.PROCESSING.value,
-                refunds.c.settle_at.is_not(None),
-            )
-            .values(settle_at=refunds.c.settle_at - ms)
+    def count_open(self, client_id: str) -> int:
+        """The merchant's PROCESSING refunds that settle by themselves."""
+        return int(
+            self._conn.execute(
+                select(func.count()).where(
+                    refunds.c.client_id == client_id,
+                    refunds.c.status == TransactionStatus.PROCESSING.value,
+                    refunds.c.settle_at.is_not(None),
+                )
+            ).scalar_one()
         )
-        return int(result.rowcount or 0)
 
     def for_payment(self, client_id: str, payment_id: str) -> list[Refund]:
         rows = self._conn.execute(

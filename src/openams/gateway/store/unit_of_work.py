@@ -10,21 +10,25 @@ from sqlalchemy import Connection, Engine
 
 from openams.gateway.store.checkpointer import WalCheckpointer
 from openams.gateway.store.console import SqlConsoleRepository
+from openams.gateway.store.disputes import SqlDisputeRepository
 from openams.gateway.store.engine import WRITE_OPTION, is_sqlite
 from openams.gateway.store.fx import SqlFxRateRepository, SqlSettlementRepository
 from openams.gateway.store.ledger import SqlLedger
 from openams.gateway.store.notifications import SqlNotificationRepository
+from openams.gateway.store.payment_codes import SqlPaymentCodeRepository
 from openams.gateway.store.payment_writer import NewPaymentWriter
 from openams.gateway.store.repositories import (
     SqlMerchantRepository,
     SqlPaymentRepository,
     SqlSessionRepository,
 )
+from openams.gateway.store.request_log import SqlRequestLogRepository
 from openams.gateway.store.transactions import (
     SqlCaptureRepository,
     SqlCardVault,
     SqlRefundRepository,
 )
+from openams.gateway.store.vaultings import SqlVaultingRepository
 from openams.gateway.store.writer_lock import WriterLock, busy_means_would_wait
 from openams.gateway.waiting import may_wait, wrote
 
@@ -52,8 +56,24 @@ class SqlUnitOfWork:
         return SqlSettlementRepository(self.connection)
 
     @cached_property
+    def vaultings(self) -> SqlVaultingRepository:
+        return SqlVaultingRepository(self.connection)
+
+    @cached_property
     def ledger(self) -> SqlLedger:
         return SqlLedger(self.connection)
+
+    @cached_property
+    def request_log(self) -> SqlRequestLogRepository:
+        return SqlRequestLogRepository(self.connection)
+
+    @cached_property
+    def payment_codes(self) -> SqlPaymentCodeRepository:
+        return SqlPaymentCodeRepository(self.connection)
+
+    @cached_property
+    def disputes(self) -> SqlDisputeRepository:
+        return SqlDisputeRepository(self.connection)
 
     def commit(self) -> None:
         self.connection.commit()

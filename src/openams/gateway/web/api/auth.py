@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from openams.gateway.domain.errors import DomainError, param_illegal
 from openams.gateway.domain.merchant import Merchant
 from openams.protocol.signing import (
     SignatureHeaderError,
+    canonical_summary,
     parse_signature_header,
     signed_content,
     verify_content,
@@ -26,6 +26,7 @@ Authenticator = Callable[[str, str], tuple[Merchant, rsa.RSAPublicKey]]
 class Caller:
     merchant: Merchant
     request_time: str
+    key_version: str
 
 
 def parse_request_time(value: str) -> datetime:
@@ -38,11 +39,8 @@ def debug_message(
     path: str, client_id: str, request_time: str, body: bytes, key_version: str
 ) -> str:
     """What the gateway checked, for a sandbox developer to diff against what they signed."""
-    digest = hashlib.sha256(body).hexdigest()
-    return (
-        f"signature mismatch; checked POST {path}\\n{client_id}.{request_time}."
-        f"<body bytes={len(body)} sha256={digest}> keyVersion={key_version}"
-    )
+    checked = canonical_summary(path, client_id, request_time, body).replace("\n", "\\n")
+    return f"signature mismatch; checked {checked} keyVersion={key_version}"
 
 
 def authenticate(
@@ -88,4 +86,4 @@ def authenticate(
         else:
             message = "the signature does not match the request"
         raise DomainError("INVALID_SIGNATURE", message)
-    return Caller(merchant, request_time)
+    return Caller(merchant, request_time, parsed.key_version)

@@ -12,12 +12,16 @@ from openams.gateway.methods.catalogue import to_payment_option_wire
 from openams.gateway.services.captures import CaptureService
 from openams.gateway.services.consult import ConsultService
 from openams.gateway.services.continuation import Links
+from openams.gateway.services.exchange_rates import ExchangeRateService
+from openams.gateway.services.notification_events import NotificationEvents
+from openams.gateway.services.payment_codes import PaymentCodeService
 from openams.gateway.services.payments import PaymentService
 from openams.gateway.services.refunds import RefundService
 from openams.gateway.services.sandbox import SandboxService
 from openams.gateway.services.sessions import SessionService
+from openams.gateway.services.vaulting import VaultingService
 from openams.gateway.web.api.router import Operation
-from openams.protocol import models
+from openams.protocol import models, vaulting
 from openams.protocol.results import result
 
 
@@ -60,6 +64,22 @@ class PaymentReference(models.WireModel):
     payment_id: str | None = Field(default=None, max_length=64)
 
 
+class ResendNotificationRequest(PaymentReference):
+    notification_id: str | None = Field(default=None, max_length=64)
+
+
+class SendTestNotificationRequest(models.WireModel):
+    notify_type: str = Field(max_length=32)
+    body: dict[str, Any] | None = None
+    url: str | None = Field(default=None, max_length=2048)
+
+
+class IssuePaymentCodeRequest(models.WireModel):
+    """Sandbox helper: the payment code a sandbox buyer's wallet would show."""
+
+    buyer: str = Field(max_length=256)
+
+
 class NotificationChaosRequest(models.WireModel):
     duplicate: bool = False
     delay_seconds: int = 0
@@ -76,6 +96,10 @@ def build_operations(
     *,
     refunds: RefundService | None = None,
     captures: CaptureService | None = None,
+    events: NotificationEvents | None = None,
+    payment_codes: PaymentCodeService | None = None,
+    vaultings: VaultingService | None = None,
+    exchange_rates: ExchangeRateService | None = None,
 ) -> dict[str, Operation]:
     def do_consult(_merchant: Merchant, request: models.ConsultRequest) -> dict[str, Any]:
         options = consult.consult(request)
@@ -100,8 +124,15 @@ def build_operations(
     def advance_clock(merchant: Merchant, request: AdvanceClockRequest) -> dict[str, Any]:
         return sandbox.advance_clock(merchant, request.seconds)
 
-    def resend(merchant: Merchant, request: PaymentReference) -> dict[str, Any]:
-        return sandbox.resend(merchant, request.payment_id, request.payment_request_id)
+    def resend(merchant: Merchant, request: ResendNotificationRequest) -> dict[str, Any]:
+        return sandbox.resend(
+            merchant, request.payment_id, request.payment_request_id, request.notification_id
+        )
+
+    def send_test(merchant: Merchant, request: SendTestNotificationRequest) -> dict[str, Any]:
+        return sandbox.send_test_notification(
+            merchant, request.notify_type, request.body, request.url
+        )
 
     def chaos(merchant: Merchant, request: NotificationChaosRequest) -> dict[str, Any]:
         settings = ChaosSettings.validated(
@@ -113,6 +144,14 @@ def build_operations(
         return sandbox.set_chaos(merchant, settings)
 
     after_payment: dict[str, Operation] = {}
+    if payment_codes is not None:
+
+        def issue_code(_merchant: Merchant, request: IssuePaymentCodeRequest) -> dict[str, Any]:
+            return payment_codes.issue_answer(request.buyer)
+
+        after_payment["testHelpers/issuePaymentCode"] = Operation(
+            IssuePaymentCodeRequest, issue_code, sandbox_only=True
+        )
     if refunds is not None:
         after_payment["payments/refund"] = Operation(models.RefundRequest, refunds.refund)
         after_payment["payments/inquiryRefund"] = Operation(
@@ -151,6 +190,21 @@ def build_operations(
             CompleteCaptureRequest, complete_capture, sandbox_only=True
         )
 
+    if vaultings is not None:
+        after_payment["vaults/createVaultingSession"] = Operation(
+            vaulting.VaultingSessionRequest, vaultings.create_session
+        )
+        after_payment["vaults/vaultPaymentMethod"] = Operation(
+            vaulting.VaultPaymentMethodRequest, vaultings.vault
+        )
+        after_payment["vaults/inquireVaulting"] = Operation(
+            vaulting.InquireVaultingRequest, vaultings.inquire
+        )
+    if exchange_rates is not None:
+        after_payment["payments/inquireExchangeRate"] = Operation(
+            vaulting.InquireExchangeRateRequest, exchange_rates.inquire
+        )
+
     def inquiry_payment(
         merchant: Merchant, request: models.InquiryPaymentRequest
     ) -> dict[str, Any]:
@@ -158,7 +212,7 @@ def build_operations(
         ends first, so the answer agrees with inquiryRefund and the resends."""
         body = payments.inquiry(merchant, request)
         settle = {"REFUND": refunds, "CAPTURE": captures}
-        now = payments.clock()
+        now = merchant.now(payments.clock())
         ended = [
             service.settle_if_due(merchant.client_id, row["transactionId"], now)
             for row in body.get("transactions", ())
@@ -167,10 +221,18 @@ def build_operations(
         ]
         return payments.inquiry(merchant, request) if any(ended) else body
 
+    if events is not None:
+        after_payment["notification/inquireNotificationList"] = Operation(
+            models.InquireNotificationListRequest, events.inquire_list
+        )
+        after_payment["notification/inquireNotification"] = Operation(
+            models.InquireNotificationRequest, events.inquire
+        )
     return {
         **after_payment,
         "testHelpers/advanceClock": Operation(AdvanceClockRequest, advance_clock, True),
-        "testHelpers/resendNotification": Operation(PaymentReference, resend, True),
+        "testHelpers/resendNotification": Operation(ResendNotificationRequest, resend, True),
+        "testHelpers/sendTestNotification": Operation(SendTestNotificationRequest, send_test, True),
         "testHelpers/notificationChaos": Operation(NotificationChaosRequest, chaos, True),
         "payments/pay": Operation(models.PayRequest, payments.pay),
         "payments/inquiryPayment": Operation(models.InquiryPaymentRequest, inquiry_payment),

@@ -8,9 +8,11 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from openams.gateway.domain.errors import DomainError, param_illegal
+from openams.gateway.json_depth import NESTS_TOO_DEEP, too_deep
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 JSON_TYPES = ("application/json", "text/json")
+NESTED_TOO_DEEPLY = f"the JSON body {NESTS_TOO_DEEP}"
 
 
 def check_content_type(value: str) -> None:
@@ -33,21 +35,19 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
         raise param_illegal(f"the body is not valid UTF-8 (byte {exc.start})") from None
     try:
         value = json.loads(text)
-    except RecursionError:
-        raise param_illegal("the JSON body is nested too deeply") from None
+    except RecursionError:  # json's C parser stops cleanly at the recursion limit
+        raise param_illegal(NESTED_TOO_DEEPLY) from None
     except ValueError as exc:
         raise param_illegal(f"the body is not valid JSON: {exc}") from None
     if not isinstance(value, dict):
         raise param_illegal("the body must be a JSON object")
-    if "\\u0000" in text:
-        # PostgreSQL text cannot hold NUL, and no AMS field needs one: refused on every
-        # database alike, before it reaches a query.
-        try:
-            nul = _has_nul(value)
-        except RecursionError:
-            raise param_illegal("the JSON body is nested too deeply") from None
-        if nul:
-            raise param_illegal("the body contains a NUL character (\\u0000)")
+    # before anything walks it (json_depth.py says why)
+    if too_deep(text, value):
+        raise param_illegal(NESTED_TOO_DEEPLY)
+    # PostgreSQL text cannot hold NUL, and no AMS field needs one: refused on every
+    # database alike, before it reaches a query.
+    if "\\u0000" in text and _has_nul(value):
+        raise param_illegal("the body contains a NUL character (\\u0000)")
     return value
 
 
@@ -87,5 +87,3 @@ def parse_model(model: type[ModelT], payload: dict[str, Any]) -> ModelT:
         return model.model_validate(payload)
     except ValidationError as exc:
         raise param_illegal(describe(exc)) from None
-    except RecursionError:
-        raise param_illegal("the JSON body is nested too deeply") from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -21,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from openams.gateway.domain.errors import DomainError
 from openams.gateway.domain.merchant import Merchant
+from openams.gateway.domain.request_log import Exchange
 from openams.gateway.waiting import WouldWait, no_waiting
 from openams.gateway.web.api.auth import Authenticator, authenticate
 from openams.gateway.web.api.envelope import ResponseSigner, SignedAnswer
@@ -32,6 +34,7 @@ from openams.gateway.web.api.headers import (
 )
 from openams.gateway.web.api.parsing import check_content_type, parse_json_object, parse_model
 from openams.gateway.web.api.ratelimit import RateLimiter
+from openams.gateway.web.api.recorder import RequestRecorder
 from openams.gateway.web.api.threads import RequestThreads
 from openams.protocol.results import result
 
@@ -83,6 +86,15 @@ class Call:
     model: BaseModel
 
 
+@dataclass(slots=True)
+class Seen:
+    """What the request log needs to know of a request beyond its answer."""
+
+    body: bytes = b""
+    #: The key version whose signature verified (None: not authenticated).
+    key_version: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class ApiConfig:
     max_body_bytes: int
@@ -101,6 +113,7 @@ class AmsApi:
         threads: int = API_THREADS,
         *,
         loop_first: bool = False,
+        recorder: RequestRecorder | None = None,
     ) -> None:
         self.operations = operations
         self.authenticator = authenticator
@@ -109,6 +122,7 @@ class AmsApi:
         self.limiter = limiter
         self.threads = threads
         self.loop_first = loop_first
+        self.recorder = recorder
         self._executor: RequestThreads | None = None
 
     def routes(self) -> list[Route]:
@@ -126,8 +140,34 @@ class AmsApi:
             await answer.send(send)
 
     async def _serve(self, scope: Scope, receive: Receive) -> SignedAnswer | None:
-        """The signed answer; None when the client went away before its body arrived."""
+        """The signed answer, recorded; None when the client went away before its body
+        arrived."""
+        if self.recorder is None:
+            return await self._respond(scope, receive, request_path(scope), None)
+        received_at = self.recorder.clock()
+        started = time.perf_counter_ns()
+        seen = Seen()
         path = request_path(scope)
+        answer = await self._respond(scope, receive, path, seen)
+        if answer is not None:
+            self.recorder.record(
+                Exchange(
+                    received_at=received_at,
+                    path=path,
+                    headers=scope["headers"],
+                    request_body=seen.body,
+                    http_status=200,
+                    response_headers=answer.headers,
+                    response_body=answer.raw,
+                    latency_us=(time.perf_counter_ns() - started) // 1000,
+                    verified_key_version=seen.key_version,
+                )
+            )
+        return answer
+
+    async def _respond(
+        self, scope: Scope, receive: Receive, path: str, seen: Seen | None
+    ) -> SignedAnswer | None:
         headers = header_dict(scope)
         if len(headers) != len(scope["headers"]):
             # A name repeats (the dict kept only its last value): refused when it is an
@@ -157,34 +197,46 @@ class AmsApi:
             return self.signer.answer(path, client_id, body)
         except ClientDisconnect:
             return None
+        if seen is not None:
+            seen.body = raw
         if self.threads == 0:
             # Inline: no thread hop, and the loop waits while the database call blocks
             # (see "Request threads" in docs/decisions.md for when that pays).
-            return self._answer(path, client_id, headers, raw)
+            return self._answer(path, client_id, headers, raw, seen)
         if self.loop_first:
-            outcome = self._attempt(path, client_id, headers, raw)
+            outcome = self._attempt(path, client_id, headers, raw, seen)
             if isinstance(outcome, SignedAnswer):
                 return outcome
             return await self._pool().run(outcome)
         # Verify, handle and sign in one hop to the request threads (the database calls
         # block).
-        return await self._pool().run(self._answer, path, client_id, headers, raw)
+        return await self._pool().run(self._answer, path, client_id, headers, raw, seen)
 
     def _answer(
-        self, path: str, client_id: str, headers: dict[str, str], raw: bytes
+        self,
+        path: str,
+        client_id: str,
+        headers: dict[str, str],
+        raw: bytes,
+        seen: Seen | None = None,
     ) -> SignedAnswer:
-        return self.signer.answer(path, client_id, self.process(path, headers, raw))
+        return self.signer.answer(path, client_id, self.process(path, headers, raw, seen))
 
     def _attempt(
-        self, path: str, client_id: str, headers: dict[str, str], raw: bytes
+        self,
+        path: str,
+        client_id: str,
+        headers: dict[str, str],
+        raw: bytes,
+        seen: Seen | None = None,
     ) -> SignedAnswer | Callable[[], SignedAnswer]:
         """The answer, made here on the event loop; or, when the database would make the
         loop wait, what is left to do on a request thread."""
         with no_waiting():
             try:
-                call = self.prepare(path, headers, raw)
+                call = self.prepare(path, headers, raw, seen)
             except WouldWait:
-                return partial(self._answer, path, client_id, headers, raw)
+                return partial(self._answer, path, client_id, headers, raw, seen)
             if isinstance(call, dict):
                 body = call
             else:
@@ -242,20 +294,24 @@ class AmsApi:
                 f"retry the same request in {max(wait, 0.001):.3f} s",
             )
 
-    def process(self, path: str, headers: dict[str, str], raw: bytes) -> dict[str, Any]:
-        call = self.prepare(path, headers, raw)
+    def process(
+        self, path: str, headers: dict[str, str], raw: bytes, seen: Seen | None = None
+    ) -> dict[str, Any]:
+        call = self.prepare(path, headers, raw, seen)
         return call if isinstance(call, dict) else self.handle(path, call)
 
-    def prepare(self, path: str, headers: dict[str, str], raw: bytes) -> Call | dict[str, Any]:
+    def prepare(
+        self, path: str, headers: dict[str, str], raw: bytes, seen: Seen | None = None
+    ) -> Call | dict[str, Any]:
         """Route, authenticate, count against the rate limit and parse: the call to make,
         or the body of the answer that refuses it. The rate limit is counted last of the
         steps that may touch the database, so a WouldWait has not counted it yet."""
-        return self._guarded(path, lambda: self._prepare(path, headers, raw))
+        return self._guarded(path, lambda: self._prepare(path, headers, raw, seen))
 
     def handle(self, path: str, call: Call) -> dict[str, Any]:
         return self._guarded(path, lambda: call.operation.handler(call.merchant, call.model))
 
-    def _prepare(self, path: str, headers: dict[str, str], raw: bytes) -> Call:
+    def _prepare(self, path: str, headers: dict[str, str], raw: bytes, seen: Seen | None) -> Call:
         operation, _sandbox = self.resolve(path)
         caller = authenticate(
             headers,
@@ -265,6 +321,8 @@ class AmsApi:
             tolerance_seconds=self.config.request_time_tolerance_seconds,
             debugger=self.config.signature_debugger,
         )
+        if seen is not None:
+            seen.key_version = caller.key_version
         self._check_rate(caller.merchant.client_id)
         if operation.sandbox_only and not caller.merchant.is_sandbox:
             raise DomainError(

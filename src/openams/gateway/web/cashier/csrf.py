@@ -42,5 +42,21 @@ class Csrf:
         return self._signer.check(_PURPOSE, f"{cookie}|{scope}", submitted)
 
     @staticmethod
-    def set_cookie(response: Response, value: str, *, secure: bool) -> None:
+    def set_cookie(
+        response: Response, value: str, *, secure: bool, embeddable: bool = False
+    ) -> None:
+        """``embeddable``: a page the merchant's site may frame. Over HTTPS its cookie is
+        then partitioned per top-level site (CHIPS) and sent in a cross-site frame; over
+        plain HTTP a framed page works only on the same site (``openams dev``)."""
+        if embeddable and secure:
+            response.set_cookie(
+                COOKIE,
+                value,
+                httponly=True,
+                samesite="none",
+                secure=True,
+                partitioned=True,
+                path="/",
+            )
+            return
         response.set_cookie(COOKIE, value, httponly=True, samesite="lax", secure=secure, path="/")

@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from openams.gateway.domain.cards import CardError
-from openams.gateway.domain.clock import iso
+from openams.gateway.domain.clock import from_ms, iso
 from openams.gateway.domain.errors import DomainError
 from openams.gateway.domain.simulation import TEST_ACCOUNTS, THREE_DS_CODE
 from openams.gateway.services.cashier import (
@@ -29,6 +29,7 @@ from openams.gateway.services.cashier import (
 from openams.gateway.web.cashier.csrf import FIELD, Csrf
 from openams.gateway.web.cashier.qr import qr_png
 from openams.gateway.web.cashier.scan import ScanRefused, host_of, scanned_link
+from openams.gateway.web.cashier.sdk import sdk_router
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -44,6 +45,27 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+
+def security_headers(frame_origins: tuple[str, ...] = ()) -> dict[str, str]:
+    """The pages' headers. A payment session's pages (the Web SDK's embed mode) may be
+    framed by the origins their merchant registered, and only by those; every other page
+    refuses every frame."""
+    if not frame_origins:
+        return SECURITY_HEADERS
+    policy = SECURITY_HEADERS["Content-Security-Policy"].replace(
+        "frame-ancestors 'none'", "frame-ancestors " + " ".join(frame_origins)
+    )
+    headers = {k: v for k, v in SECURITY_HEADERS.items() if k != "X-Frame-Options"}
+    headers["Content-Security-Policy"] = policy
+    return headers
+
+
+def framed(request: Request) -> bool:
+    """Whether the browser loads this page into a frame (Fetch Metadata)."""
+    return request.headers.get("sec-fetch-dest") == "iframe"
+
+
 #: Schemes a merchant's paymentRedirectUrl may not use on our pages.
 _UNSAFE_SCHEMES = {"javascript", "data", "vbscript", "file", "blob", "about"}
 
@@ -103,6 +125,12 @@ def countdown(seconds: int) -> str:
     return f"{minutes}:{secs:02d}"
 
 
+def readable_utc(ms: int) -> str:
+    """``6 Dec 2026, 17:39 UTC``: for people; the page's script rewrites it in local time."""
+    moment = from_ms(ms)
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -112,6 +140,7 @@ def _environment() -> Environment:
     )
     env.filters["iso"] = iso
     env.filters["countdown"] = countdown
+    env.filters["readable_utc"] = readable_utc
     return env
 
 
@@ -132,16 +161,23 @@ class Pages:
         **context: Any,
     ) -> HTMLResponse:
         cookie, new = self.csrf.cookie_of(request)
+        origins = context.pop("frame_origins", None) or getattr(
+            context.get("view"), "frame_origins", ()
+        )
         html = self.env.get_template(template).render(
             csrf_field=FIELD,
             csrf_token=self.csrf.token(cookie, scope),
             test_accounts=sorted(TEST_ACCOUNTS),
             three_ds_code=THREE_DS_CODE,
+            frame_origins=origins,
+            embedded=bool(origins) and framed(request),
             **context,
         )
-        response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+        response = HTMLResponse(html, status_code=status, headers=security_headers(origins))
         if new:
-            self.csrf.set_cookie(response, cookie, secure=request.url.scheme == "https")
+            self.csrf.set_cookie(
+                response, cookie, secure=request.url.scheme == "https", embeddable=bool(origins)
+            )
         return response
 
     def link_error(
@@ -151,6 +187,9 @@ class Pages:
         title: str,
         message: str,
         return_url: str | None = None,
+        *,
+        frame_origins: tuple[str, ...] = (),
+        state: str = "",
     ) -> HTMLResponse:
         return self.render(
             request,
@@ -159,6 +198,8 @@ class Pages:
             title=title,
             message=message,
             return_url=safe_redirect(return_url),
+            frame_origins=frame_origins,
+            state=state,
         )
 
     def not_found(self, request: Request) -> HTMLResponse:
@@ -172,7 +213,15 @@ class Pages:
 
     def closed(self, request: Request, view: CashierView) -> HTMLResponse:
         status, title, message = _LINK_PAGES[view.state]
-        return self.link_error(request, status, title, message, view.redirect_url)
+        return self.link_error(
+            request,
+            status,
+            title,
+            message,
+            view.redirect_url,
+            frame_origins=view.frame_origins,
+            state=view.state.value,
+        )
 
     def forbidden(self, request: Request, retry_url: str) -> HTMLResponse:
         return self.link_error(
@@ -188,6 +237,7 @@ class Pages:
 def cashier_router(service: CashierService, csrf: Csrf) -> APIRouter:
     pages = Pages(csrf)
     router = APIRouter(include_in_schema=False)
+    router.include_router(sdk_router())
 
     def load(token: str) -> CashierView | None:
         try:
@@ -505,9 +555,7 @@ def cashier_router(service: CashierService, csrf: Csrf) -> APIRouter:
                 "expiry_month": expiry_month,
                 "expiry_year": expiry_year,
             }
-            return card_form(
-                request, view, errors={error.field: error.message}, values=keep, status=400
-            )
+            return card_form(request, view, errors=error.errors, values=keep, status=400)
         except DomainError:
             return see_result(token)
         if step.kind == "challenge":
@@ -535,7 +583,7 @@ def cashier_router(service: CashierService, csrf: Csrf) -> APIRouter:
     # ------------------------------------------------------------ checkout
 
     @router.get("/checkout/{session_id}")
-    def checkout(request: Request, session_id: str) -> Response:
+    def checkout(request: Request, session_id: str, element: str = "") -> Response:
         try:
             view = service.checkout(session_id)
         except LinkNotFound:
@@ -554,12 +602,25 @@ def cashier_router(service: CashierService, csrf: Csrf) -> APIRouter:
                 "This checkout has expired",
                 "The time to pay is over. Go back to the shop to start again.",
                 view.redirect_url,
+                frame_origins=view.frame_origins,
+                state="EXPIRED",
             )
-        return pages.render(request, "checkout.html", scope=session_id, view=view, error="")
+        return pages.render(
+            request,
+            "checkout.html",
+            scope=session_id,
+            view=view,
+            error="",
+            element=element == "1",
+        )
 
     @router.post("/checkout/{session_id}")
     def start_checkout(
-        request: Request, session_id: str, csrf_token: Text = "", method: Text = ""
+        request: Request,
+        session_id: str,
+        csrf_token: Text = "",
+        method: Text = "",
+        element: Text = "",
     ) -> Response:
         if not csrf.valid(request, csrf_token, session_id):
             return pages.forbidden(request, f"/checkout/{session_id}")
@@ -577,6 +638,7 @@ def cashier_router(service: CashierService, csrf: Csrf) -> APIRouter:
                 status=400,
                 view=view,
                 error=error.message,
+                element=element == "1",
             )
         return RedirectResponse(target, status_code=303)
 

@@ -26,6 +26,8 @@ from openams.gateway.web.console.routes import (
 from openams.gateway.web.console.security import Sessions
 
 FILES = ("transactions", "settlement")
+#: the summary's amounts (major units of the row's settlementCurrency): right-aligned
+MONEY_COLUMNS = frozenset(c for c in SETTLEMENT_COLUMNS if c.endswith("Amount"))
 
 
 def reports_router(
@@ -68,6 +70,7 @@ def reports_router(
             merchant=merchant,
             report=report,
             columns=SETTLEMENT_COLUMNS,
+            money_columns=MONEY_COLUMNS,
             links={name: f"{base}/{name}.csv?date={report.day.isoformat()}" for name in FILES},
         )
 

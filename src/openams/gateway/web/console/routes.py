@@ -3,7 +3,9 @@ service (never SQL), and renders an autoescaped template or redirects."""
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,13 +21,19 @@ from openams.gateway.domain.errors import DomainError
 from openams.gateway.domain.merchant import Merchant
 from openams.gateway.domain.transitions import PaymentStatus
 from openams.gateway.services.console import ConsoleService, PaymentFilters
+from openams.gateway.services.developer_console import DeveloperConsole
+from openams.gateway.services.frame_origins import FrameOriginService
 from openams.gateway.services.merchants import MerchantService
+from openams.gateway.services.payment_actions import payment_actions
 from openams.gateway.services.payments import Outcome, PaymentService
+from openams.gateway.services.presenters import payment_result_code
 from openams.gateway.services.refunds import RefundService
 from openams.gateway.services.sandbox import SandboxService
 from openams.gateway.web.cashier.csrf import FIELD, Csrf
+from openams.gateway.web.console.pager import pager_links, pair_cursor, pair_key
 from openams.gateway.web.console.security import LoginLimiter, Sessions
 from openams.protocol.models import Amount, CancelRequest, RefundRequest
+from openams.protocol.money import AmountError, major, parse_major, show
 
 TEMPLATES = Path(__file__).with_name("templates")
 PREFIX = "/console"
@@ -41,6 +49,8 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
+_METHOD = re.compile(r"[A-Z0-9_]{1,64}")
+
 Text = Annotated[str, Form()]
 OptText = Annotated[str | None, Form()]
 
@@ -54,6 +64,10 @@ class ConsoleServices:
     sandbox: SandboxService
     gateway_public_pem: str
     login_limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    #: The request log and notifications (the payment page lists the payment's calls).
+    developers: DeveloperConsole | None = None
+    #: origins that may frame the merchant's session pages (Settings page)
+    frame_origins: FrameOriginService | None = None
 
 
 def _environment() -> Environment:
@@ -64,26 +78,51 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["iso"] = lambda ms: "" if ms is None else iso(ms)
+    env.filters["money"] = lambda amount: "" if amount is None else str(amount)
+    env.filters["major"] = lambda amount: major(amount.value, amount.currency)
     return env
 
 
-def _day_ms(text: str | None, *, end: bool = False) -> int | None:
+class FilterError(ValueError):
+    """A list filter the page refuses (shown with a 400 and the reason)."""
+
+
+def _day_ms(name: str, text: str | None, *, end: bool = False) -> int | None:
     """``YYYY-MM-DD`` (UTC) as epoch ms: its start, or the start of the next day."""
-    if not text:
+    if not text or not text.strip():
         return None
     try:
-        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+        day = datetime.strptime(text.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
-        return None
+        raise FilterError(
+            f"{name} date {text[:32]!r} is not a date: use YYYY-MM-DD, e.g. 2026-02-28"
+        ) from None
     ms = int(day.timestamp() * 1000)
     return ms + 86_400_000 if end else ms
 
 
-def _cursor(text: str | None) -> tuple[int, str] | None:
-    if not text or "." not in text:
-        return None
-    created, _, payment_id = text.partition(".")
-    return (int(created), payment_id) if created.isdigit() and payment_id else None
+def payment_filters(params: Mapping[str, str]) -> PaymentFilters:
+    """The Payments page's filters from its query, or FilterError saying which is wrong."""
+    status = (params.get("status") or "").strip().upper() or None
+    if status is not None and status not in PaymentStatus.__members__:
+        raise FilterError(
+            f"status {status[:32]!r} is not a payment status "
+            f"({', '.join(PaymentStatus.__members__)})"
+        )
+    method = (params.get("method") or "").strip().upper() or None
+    if method is not None and not _METHOD.fullmatch(method):
+        raise FilterError(
+            f"method {method[:32]!r} is not a payment method type (letters, digits and _, "
+            "e.g. ALIPAY_HK)"
+        )
+    created_from = _day_ms("from", params.get("from"))
+    created_to = _day_ms("to", params.get("to"), end=True)
+    if created_from is not None and created_to is not None and created_from >= created_to:
+        raise FilterError("the from date is after the to date")
+    search_id = (params.get("q") or "").strip() or None
+    if search_id is not None and len(search_id) > 64:
+        raise FilterError("an id has at most 64 characters")
+    return PaymentFilters(status, method, created_from, created_to, search_id)
 
 
 class Console:
@@ -154,6 +193,30 @@ class Console:
         response = self.redirect(url)
         self.sessions.flash(request, response, kind, text)
         return response
+
+    def act(
+        self,
+        request: Request,
+        client_id: str,
+        token: str | None,
+        back: str,
+        run: Callable[[Merchant], str],
+    ) -> Response:
+        """A form post's action: ``run(merchant)`` behind the session and CSRF checks, then
+        back to ``back`` with its notice, or with the refusal's message."""
+        _user, refused = self.guard(request, token)
+        if refused is not None:
+            return refused
+        merchant = self.merchant(client_id)
+        if merchant is None:
+            return self.page(request, 404, "No such merchant", f"{client_id} is not registered.")
+        try:
+            notice = run(merchant)
+        except DomainError as exc:
+            return self.flash_redirect(request, back, "error", f"{exc.code}: {exc.message}")
+        except ValueError as exc:
+            return self.flash_redirect(request, back, "error", str(exc))
+        return self.flash_redirect(request, back, "notice", notice)
 
     def guard(self, request: Request, token: str | None) -> tuple[str | None, Response | None]:
         """The signed-in user of a form post with a valid CSRF token, or the refusal."""
@@ -250,32 +313,24 @@ def console_router(services: ConsoleServices, csrf: Csrf, sessions: Sessions) ->
             return seen
         user, merchant = seen
         q = request.query_params
-        status = q.get("status") or None
-        if status is not None and status not in PaymentStatus.__members__:
-            status = None
-        filters = PaymentFilters(
-            status=status,
-            method_type=q.get("method") or None,
-            created_from=_day_ms(q.get("from")),
-            created_to=_day_ms(q.get("to"), end=True),
-            search_id=(q.get("q") or "").strip() or None,
+        context: dict[str, Any] = dict(
+            user=user, merchant=merchant, statuses=list(PaymentStatus.__members__), query=q
         )
-        page = services.console.payments(client_id, filters, _cursor(q.get("after")))
-        next_url = None
-        if page.next_after is not None:
-            keep = {k: v for k, v in q.items() if k != "after" and v}
-            keep["after"] = f"{page.next_after[0]}.{page.next_after[1]}"
-            next_url = f"{PREFIX}/m/{quote(client_id, safe='')}/payments?{urlencode(keep)}"
-        return c.render(
-            request,
-            "payments.html",
-            user=user,
-            merchant=merchant,
-            page=page,
-            next_url=next_url,
-            statuses=list(PaymentStatus.__members__),
-            query=q,
+        try:
+            filters = payment_filters(q)
+            before, after = pair_cursor(q.get("before")), pair_cursor(q.get("after"))
+        except ValueError as exc:
+            return c.render(
+                request, "payments.html", status=400, failure=str(exc), page=None, **context
+            )
+        page = services.console.payments(client_id, filters, before, after)
+        pager = pager_links(
+            f"{PREFIX}/m/{quote(client_id, safe='')}/payments",
+            q,
+            page,
+            lambda p: pair_key(p.created_at, p.payment_id),
         )
+        return c.render(request, "payments.html", page=page, pager=pager, failure=None, **context)
 
     @router.get("/m/{client_id}/payments/{payment_id}")
     def payment(request: Request, client_id: str, payment_id: str) -> Response:
@@ -286,24 +341,23 @@ def console_router(services: ConsoleServices, csrf: Csrf, sessions: Sessions) ->
         detail = services.console.detail(client_id, payment_id) if merchant else None
         if merchant is None or detail is None:
             return c.page(request, 404, "No such payment", f"{payment_id} was not found.")
-        return c.render(request, "payment.html", user=user, merchant=merchant, d=detail)
+        calls = services.developers.payment_calls(detail.payment) if services.developers else None
+        return c.render(
+            request,
+            "payment.html",
+            user=user,
+            merchant=merchant,
+            d=detail,
+            calls=calls,
+            result=payment_result_code(detail.payment),
+            actions=payment_actions(
+                services.payments, services.refunds, services.console.clock, merchant, detail
+            ),
+        )
 
     # ------------------------------------------------------------- actions
 
-    def act(request: Request, client_id: str, token: str | None, back: str, run: Any) -> Response:
-        _user, refused = c.guard(request, token)
-        if refused is not None:
-            return refused
-        merchant = c.merchant(client_id)
-        if merchant is None:
-            return c.page(request, 404, "No such merchant", f"{client_id} is not registered.")
-        try:
-            notice = run(merchant)
-        except DomainError as exc:
-            return c.flash_redirect(request, back, "error", f"{exc.code}: {exc.message}")
-        except ValueError as exc:
-            return c.flash_redirect(request, back, "error", str(exc))
-        return c.flash_redirect(request, back, "notice", notice)
+    act = c.act
 
     def detail_url(client_id: str, payment_id: str) -> str:
         return f"{PREFIX}/m/{quote(client_id, safe='')}/payments/{quote(payment_id, safe='')}"
@@ -321,14 +375,19 @@ def console_router(services: ConsoleServices, csrf: Csrf, sessions: Sessions) ->
             found = services.console.detail(merchant.client_id, payment_id)
             if found is None:
                 raise DomainError("ORDER_NOT_EXIST", f"no payment with paymentId {payment_id}")
+            currency = found.payment.amount.currency
+            try:
+                minor = parse_major(amount, currency)
+            except AmountError as exc:
+                raise ValueError(f"refund amount: {exc}") from None
             body = RefundRequest(
                 refund_request_id=f"console-{secrets.token_hex(12)}",
                 payment_id=payment_id,
-                refund_amount=Amount(currency=found.payment.amount.currency, value=amount.strip()),
-                refund_reason=reason or None,
+                refund_amount=Amount(currency=currency, value=str(minor)),
+                refund_reason=(reason or "").strip()[:256] or None,
             )
             out = services.refunds.refund(merchant, body)
-            return f"refund {out.get('refundId', '')} accepted"
+            return f"refund {out.get('refundId', '')} of {show(minor, currency)} accepted"
 
         return act(request, client_id, csrf_token, detail_url(client_id, payment_id), run)
 
@@ -337,6 +396,9 @@ def console_router(services: ConsoleServices, csrf: Csrf, sessions: Sessions) ->
         request: Request, client_id: str, payment_id: str, csrf_token: OptText = None
     ) -> Response:
         def run(merchant: Merchant) -> str:
+            refusal = services.payments.cancel_refusal(merchant, payment_id)
+            if refusal is not None:  # already cancelled included: nothing to do
+                raise refusal
             services.payments.cancel(merchant, CancelRequest(payment_id=payment_id))
             return "payment cancelled"
 
@@ -365,6 +427,17 @@ def console_router(services: ConsoleServices, csrf: Csrf, sessions: Sessions) ->
                 raise ValueError("simulations are for sandbox merchants only")
             if outcome not in (Outcome.SUCCESS, Outcome.FAIL):
                 raise ValueError("outcome must be SUCCESS or FAIL")
+            found = services.console.detail(merchant.client_id, payment_id)
+            if found is None:
+                raise DomainError("ORDER_NOT_EXIST", f"no payment with paymentId {payment_id}")
+            if not services.payments.can_complete(
+                found.payment, merchant.now(services.console.clock())
+            ):
+                raise ValueError(
+                    f"cannot simulate {outcome}: payment status is "
+                    f"{found.payment.status.value}; only a PROCESSING or PENDING payment "
+                    "that has not expired can still move"
+                )
             services.payments.complete(merchant, payment_id=payment_id, outcome=outcome)
             return f"payment completed: {outcome}"
 
@@ -379,11 +452,7 @@ def console_router(services: ConsoleServices, csrf: Csrf, sessions: Sessions) ->
                 raise ValueError("the clock moves for sandbox merchants only")
             if not seconds.strip().isdigit():
                 raise ValueError("seconds must be a whole number")
-            out = services.sandbox.advance_clock(merchant, int(seconds))
-            return (
-                f"advanced {out['advancedSeconds']} s: {out['pendingNotifications']} "
-                f"notifications, {out['pendingPayments']} payments moved"
-            )
+            return str(services.sandbox.advance_clock(merchant, int(seconds))["message"])
 
         return act(
             request, client_id, csrf_token, f"{PREFIX}/m/{quote(client_id, safe='')}/payments", run
@@ -476,7 +545,10 @@ def console_router(services: ConsoleServices, csrf: Csrf, sessions: Sessions) ->
         if isinstance(seen, Response):
             return seen
         user, merchant = seen
-        return c.render(request, "settings.html", user=user, merchant=merchant)
+        origins = services.frame_origins.origins(client_id) if services.frame_origins else ()
+        return c.render(
+            request, "settings.html", user=user, merchant=merchant, frame_origins=origins
+        )
 
     @router.post("/m/{client_id}/settings")
     def save_settings(
@@ -485,6 +557,23 @@ def console_router(services: ConsoleServices, csrf: Csrf, sessions: Sessions) ->
         def run(merchant: Merchant) -> str:
             services.merchants.set_notify_url(merchant.client_id, notify_url.strip() or None)
             return "settings saved"
+
+        return act(
+            request, client_id, csrf_token, f"{PREFIX}/m/{quote(client_id, safe='')}/settings", run
+        )
+
+    @router.post("/m/{client_id}/settings/frame-origins")
+    def save_frame_origins(
+        request: Request, client_id: str, frame_origins: Text = "", csrf_token: OptText = None
+    ) -> Response:
+        """The origins that may frame the merchant's session pages, one per line."""
+
+        def run(merchant: Merchant) -> str:
+            if services.frame_origins is None:
+                raise ValueError("frame origins cannot be changed here")
+            wanted = [line for line in frame_origins.splitlines() if line.strip()]
+            saved = services.frame_origins.replace(merchant.client_id, wanted)
+            return f"frame origins saved: {' '.join(saved) or 'none (no site may frame)'}"
 
         return act(
             request, client_id, csrf_token, f"{PREFIX}/m/{quote(client_id, safe='')}/settings", run

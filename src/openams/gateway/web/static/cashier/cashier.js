@@ -23,6 +23,18 @@
     tick();
   });
 
+  // A moment in the buyer's own time zone: <time datetime="2026-12-06T17:39:00+00:00" data-local-time>
+  // (the server writes it in UTC for pages read without script).
+  document.querySelectorAll("time[data-local-time]").forEach(function (el) {
+    var moment = new Date(el.getAttribute("datetime"));
+    if (isNaN(moment.getTime())) { return; }
+    var sameDay = moment.toDateString() === new Date().toDateString();
+    var options = sameDay ? { hour: "numeric", minute: "2-digit" }
+      : { day: "numeric", month: "short", hour: "numeric", minute: "2-digit" };
+    el.textContent = moment.toLocaleString([], options);
+    el.title = moment.toLocaleString([], { dateStyle: "full", timeStyle: "long" });
+  });
+
   // Watch the payment and move on when it is final: <x data-poll-status=url data-result-url=url>
   document.querySelectorAll("[data-poll-status]").forEach(function (el) {
     var url = el.getAttribute("data-poll-status");
@@ -53,6 +65,55 @@
     window.setTimeout(function () { window.location.replace(el.getAttribute("data-fallback")); }, wait);
   });
 
+  // Embed mode (a payment session's pages inside the merchant's page, framed through
+  // openams-checkout.js): talk to the parent only. Messages go to the merchant's
+  // registered origins (never "*"), and a message counts only when it comes from the
+  // parent window with one of those origins.
+  var registered = (document.body.getAttribute("data-frame-origins") || "").split(" ").filter(Boolean);
+  if (registered.length && window.parent !== window) {
+    var ancestors = window.location.ancestorOrigins;
+    var parentOrigin = ancestors && ancestors.length ? ancestors[0] : null;
+    var targets = parentOrigin ? registered.filter(function (o) { return o === parentOrigin; }) : registered;
+    var post = function (message) {
+      message.openams = 1;
+      message.height = Math.ceil(document.body.getBoundingClientRect().height);
+      targets.forEach(function (origin) { window.parent.postMessage(message, origin); });
+    };
+    document.body.classList.add("embedded");  // as tall as its content: the frame follows
+    document.querySelectorAll("[data-embed-only]").forEach(function (el) { el.hidden = false; });
+    document.querySelectorAll("[data-embed-cancel]").forEach(function (button) {
+      button.addEventListener("click", function () { post({ type: "cancel" }); });
+    });
+    var result = document.querySelector("[data-embed-result]");
+    if (result) {
+      post({
+        type: "result",
+        state: result.getAttribute("data-state"),
+        resultCode: result.getAttribute("data-result-code") || "",
+        resultMessage: result.getAttribute("data-result-message") || ""
+      });
+    } else {
+      var problem = document.querySelector("[role=alert]");
+      post({
+        type: "loaded",
+        checkout: !!document.querySelector("form[data-embed-submit]"),
+        error: problem ? problem.textContent.trim() : ""
+      });
+    }
+    window.addEventListener("message", function (event) {
+      if (event.source !== window.parent || registered.indexOf(event.origin) < 0) { return; }
+      var data = event.data || {};
+      if (data.openams !== 1) { return; }
+      var form = document.querySelector("form[data-embed-submit]");
+      if (data.type === "validate") {
+        post({ type: "validated", id: data.id, valid: !form || form.checkValidity() });
+      } else if (data.type === "submit" && form) {
+        if (form.checkValidity()) { form.requestSubmit(); }
+        else { post({ type: "validated", id: data.id, valid: false }); }
+      }
+    });
+  }
+
   // Card form checks (the server checks again): Luhn, brand length, expiry, CVV length.
   function digits(s) { return (s || "").replace(/[\s-]/g, ""); }
   function luhn(n) {
@@ -77,6 +138,8 @@
     };
     form.addEventListener("submit", function (event) {
       ["number", "expiry", "cvv"].forEach(function (f) { show(f, ""); });
+      var summary = form.querySelector("[data-testid=server-error]");
+      if (summary) { summary.remove(); }
       var ok = true;
       var n = digits(form.elements.number.value);
       var b = brand(n);
