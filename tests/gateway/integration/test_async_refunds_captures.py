@@ -287,19 +287,30 @@ def test_twenty_five_concurrent_async_refunds_never_exceed_the_paid_amount(
 def test_concurrent_completions_settle_a_refund_once(
     ams: AmsClient, gateway: Gateway, requests_run: str
 ) -> None:
-    paid = _paid(ams)
-    refund_id = _refund(ams, paid["paymentId"], "100", isAsyncRefund=True).body["refundId"]
+    """Ten completions of one refund in process, released together, five rounds: one
+    settles it, the others find it ended (a no-op or ORDER_STATUS_INVALID). Without the
+    writer lock on SQLite a completion's read transaction could not become a write once
+    another had committed (U/UNKNOWN_EXCEPTION)."""
+    paid = _paid(ams, value="1000")
+    for _ in range(5):
+        refund_id = _refund(ams, paid["paymentId"], "100", isAsyncRefund=True).body["refundId"]
+        start = threading.Barrier(10)
 
-    def complete(number: int) -> AmsReply:
-        outcome = "SUCCESS" if number % 2 else "FAIL"
-        return ams.call("testHelpers/completeRefund", {"refundId": refund_id, "outcome": outcome})
+        def complete(number: int, refund_id: str = refund_id, start: Any = start) -> AmsReply:
+            outcome = "SUCCESS" if number % 2 else "FAIL"
+            start.wait()
+            return ams.call(
+                "testHelpers/completeRefund", {"refundId": refund_id, "outcome": outcome}
+            )
 
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        replies = list(pool.map(complete, range(10)))
-    winners = {r.body["refundStatus"] for r in replies if r.code == "SUCCESS"}
-    assert len(winners) == 1, [r.result for r in replies]
-    assert {r.code for r in replies} <= {"SUCCESS", "ORDER_STATUS_INVALID"}
-    assert len(_notes(gateway, ams.client_id, paid["paymentId"], "REFUND_RESULT")) == 1
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            replies = list(pool.map(complete, range(10)))
+        winners = {r.body["refundStatus"] for r in replies if r.code == "SUCCESS"}
+        assert len(winners) == 1, [r.result for r in replies]
+        assert {r.code for r in replies} <= {"SUCCESS", "ORDER_STATUS_INVALID"}, [
+            r.result for r in replies
+        ]
+    assert len(_notes(gateway, ams.client_id, paid["paymentId"], "REFUND_RESULT")) == 5
 
 
 @pytest.mark.parametrize("kind", ["refund", "capture"])

@@ -8,6 +8,7 @@ import pytest
 
 from openams.gateway.app import Gateway
 from openams.gateway.domain.notification import NotifyType
+from openams.gateway.domain.simulation import card_decision
 from tests.ams_client import AmsClient
 from tests.conftest import ShiftableClock
 from tests.gateway.integration.card_payloads import (
@@ -22,6 +23,9 @@ from tests.gateway.integration.card_payloads import (
     card_pay_body,
     future_year,
 )
+
+#: The test card whose 3-D Secure challenge always fails.
+THREE_DS_FAILS = "4000000000003063"
 
 
 def _notifications(gateway: Gateway, client_id: str, payment_id: str) -> list[Any]:
@@ -176,6 +180,28 @@ def test_token_keeps_the_test_cards_behaviour(ams: AmsClient) -> None:
     token = first.body["paymentResultInfo"]["cardToken"]
     again = ams.call("payments/pay", card_pay_body(method_id=token))
     assert again.code == "PAYMENT_IN_PROCESS"  # challenged again
+
+
+def test_a_saved_card_keeps_the_decline_its_challenge_held_back(
+    ams: AmsClient, gateway: Gateway
+) -> None:
+    """A card that asks for 3-D Secure and then fails it is saved before the challenge
+    (tokenize=true): its record keeps the issuer's decline, code and message, as the
+    issuer gave them; a payment with its token is challenged again."""
+    first = ams.call("payments/pay", card_pay_body(card_meta(THREE_DS_FAILS, tokenize=True)))
+    assert first.code == "PAYMENT_IN_PROCESS", first.result
+    token = first.body["paymentResultInfo"]["cardToken"]
+    with gateway.store() as uow:
+        saved = uow.cards.get(ams.client_id, token)
+    assert saved is not None and saved.three_ds
+    issuer = card_decision(0, THREE_DS_FAILS)
+    assert (saved.decline_code, saved.decline_message) == (
+        issuer.result_code,
+        issuer.result_message,
+    )
+    assert saved.decline_message != saved.decline_code
+    again = ams.call("payments/pay", card_pay_body(method_id=token))
+    assert again.code == "PAYMENT_IN_PROCESS", again.result
 
 
 def test_unknown_or_foreign_card_token_is_refused(ams: AmsClient, other_ams: AmsClient) -> None:

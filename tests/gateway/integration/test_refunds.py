@@ -3,6 +3,7 @@ REFUND_RESULT notifications, transactions, and concurrent refunds of one payment
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -251,6 +252,47 @@ def test_concurrent_refunds_of_uneven_amounts_and_repeats(
     inquiry = ams.call("payments/inquiryPayment", {"paymentId": paid["paymentId"]}).body
     refunds = [t for t in inquiry["transactions"] if t["transactionType"] == "REFUND"]
     assert {t["transactionId"] for t in refunds} == set(accepted)
+
+
+def test_one_refund_request_id_raced_for_two_payments_refunds_one(
+    ams: AmsClient, requests_run: str
+) -> None:
+    """Two payments refunded at once with the same refundRequestId: one refund is made,
+    the other request is told the id was first used for another payment. Each payment is
+    locked on its own, so on PostgreSQL both may find the id unused and race to insert it;
+    the loser must answer REPEAT_REQ_INCONSISTENT from the winner's refund, never an
+    error."""
+    for _ in range(12):
+        first, second = _paid(ams, value="1000"), _paid(ams, value="1000")
+        shared = new_id("RF")
+        ready = threading.Barrier(2)
+
+        def send(
+            payment_id: str, shared: str = shared, ready: threading.Barrier = ready
+        ) -> AmsReply:
+            ready.wait()
+            return _refund(ams, payment_id, "300", request_id=shared)
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            replies = list(pool.map(send, (first["paymentId"], second["paymentId"])))
+        codes = sorted(reply.code for reply in replies)
+        assert codes == ["REPEAT_REQ_INCONSISTENT", "SUCCESS"], [r.result for r in replies]
+        winner = next(r for r in replies if r.code == "SUCCESS")
+        loser = next(r for r in replies if r.code != "SUCCESS")
+        assert loser.result["resultStatus"] == "F"
+        assert "paymentId" in loser.result["resultMessage"]
+        refunded = {
+            p["paymentId"]: [
+                t["transactionId"]
+                for t in ams.call(
+                    "payments/inquiryPayment", {"paymentId": p["paymentId"]}
+                ).body.get("transactions", [])
+                if t["transactionType"] == "REFUND"
+            ]
+            for p in (first, second)
+        }
+        assert sorted(len(ids) for ids in refunded.values()) == [0, 1]
+        assert [winner.body["refundId"]] in refunded.values()
 
 
 def test_after_a_full_refund_not_one_minor_unit_more(ams: AmsClient) -> None:
