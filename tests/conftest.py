@@ -38,6 +38,24 @@ UNUSED_TLS = ssl.create_default_context()
 #: Tests that run in one xdist worker, by node id prefix: tests/official serves the
 #: gateway on 127.0.0.1:443 for its whole session and shares .venv-official.
 XDIST_GROUPS = {"tests/official/": "official"}
+#: The fixtures that open a fresh database (a SQLite file, or a PostgreSQL schema). With
+#: OPENAMS_TEST_DATABASE_URL set (`.ci/run`'s PostgreSQL pass) only the tests that use one
+#: of them run: the others never reach PostgreSQL, and the SQLite pass ran them already.
+DATABASE_FIXTURES = frozenset({"database_url", "official_database_url", "openams_settings"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, deselect (not skip) the tests that open no database."""
+    if not POSTGRES_URL:
+        return
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        uses = DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        (keep if uses else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
