@@ -477,8 +477,14 @@ def machine_merchant(gateway: Gateway, merchant_keys: KeyPair) -> Merchant:
     return found
 
 
+#: 120 runs of up to 30 steps in all, in parts that pytest-xdist spreads over its workers
+#: (each part explores at random on its own).
+PARTS, EXAMPLES = 4, 120
+
+
+@pytest.mark.parametrize("part", range(PARTS))
 def test_payment_lifecycle_state_machine(
-    gateway: Gateway, machine_merchant: Merchant, clock: ShiftableClock
+    gateway: Gateway, machine_merchant: Merchant, clock: ShiftableClock, part: int
 ) -> None:
     PaymentMachine.gateway = gateway
     PaymentMachine.merchant = machine_merchant
@@ -486,7 +492,7 @@ def test_payment_lifecycle_state_machine(
     run_state_machine_as_test(
         PaymentMachine,
         settings=settings(
-            max_examples=120,
+            max_examples=EXAMPLES // PARTS,
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
