@@ -15,3 +15,11 @@ def show_payment_code(page: Page, gateway_url: str, buyer: str) -> str:
 
 def no_sideways_scroll(page: Page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def wait_for_the_wallet_to_open(page: Page, link: str) -> None:
+    """The wallet frame (``/wallet/open``, after a scan) opens ``link`` by itself a second
+    after it shows (a meta refresh); its Continue button does the same at once. A tap can
+    race the refresh on a loaded machine (the button is gone when the tap lands), so
+    tests wait for the link's page instead of tapping."""
+    page.wait_for_url(link)

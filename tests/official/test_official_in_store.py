@@ -24,7 +24,7 @@ from openams.gateway.domain.payment_codes import CONFIRM_FROM_VALUE
 from tests.chromium import chromium_browser
 from tests.notify.receiver import Received, Receiver, receiver
 from tests.official.conftest import PUBLIC_URL, OfficialGateway, OfficialSDK, webhook_check
-from tests.wallet_pages import show_payment_code
+from tests.wallet_pages import show_payment_code, wait_for_the_wallet_to_open
 
 pytestmark = pytest.mark.official
 
@@ -126,7 +126,7 @@ def scan_in_wallet(page: Page, code_value: str, account: str) -> None:
     page.goto(f"{PUBLIC_URL}/wallet/scan")
     page.get_by_test_id("scan-code").fill(code_value)
     page.get_by_test_id("scan-open").click()
-    page.get_by_test_id("open-continue").click()
+    wait_for_the_wallet_to_open(page, code_value)
     page.get_by_test_id("account").fill(account)
     page.get_by_test_id("password").fill("any")
     page.get_by_test_id("login").click()
@@ -169,7 +169,7 @@ def test_order_code_nobody_scans_is_cancelled_after_the_timeout(till: Till, phon
     assert till.inquiry(payment_id)["paymentStatus"] == "CANCELLED"
     text = next(d for d in parsed["orderCodeForm"]["codeDetails"] if d["displayType"] == "TEXT")
     phone.goto(f"{PUBLIC_URL}/wallet/open?url={quote(text['codeValue'], safe='')}")
-    phone.get_by_test_id("open-continue").click()
+    wait_for_the_wallet_to_open(phone, text["codeValue"])
     assert "cancelled" in phone.locator("h1").inner_text().lower()
 
 

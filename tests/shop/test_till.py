@@ -19,7 +19,7 @@ from openams.shop.entry_code import EntryCodeDesk
 from openams.shop.till import PaymentCodeInputError, payment_code_of
 from tests.shop.browser import chromium, contexts, screenshot
 from tests.shop.conftest import RunningShop
-from tests.wallet_pages import no_sideways_scroll, show_payment_code
+from tests.wallet_pages import no_sideways_scroll, show_payment_code, wait_for_the_wallet_to_open
 
 __all__ = ["chromium", "contexts"]
 
@@ -67,7 +67,7 @@ def test_order_code_at_the_till(
     wallet.goto(f"{gateway.url}/wallet/scan")
     wallet.get_by_test_id("scan-code").fill(shown)
     wallet.get_by_test_id("scan-open").click()
-    wallet.get_by_test_id("open-continue").click()
+    wait_for_the_wallet_to_open(wallet, shown)
     wallet.get_by_test_id("account").fill("alice")
     wallet.get_by_test_id("password").fill("any")
     wallet.get_by_test_id("login").click()
