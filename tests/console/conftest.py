@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from playwright.sync_api import Page, expect
 
 from openams.gateway.app import Gateway
 from tests.conftest import LOADED_MACHINE_TIMEOUT, UNUSED_TLS
@@ -29,6 +30,18 @@ def sign_in(
         "/console/login",
         data={"username": username, "password": password, "csrf_token": token},
     )
+
+
+def sign_in_page(page: Page, username: str = "admin", password: str = PASSWORD) -> Page:
+    """Sign ``page`` in through the login form (as :func:`sign_in` does over HTTP), on
+    the Merchants page once it returns."""
+    if not page.url.endswith("/console/login"):
+        page.goto("/console/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Merchants")).to_be_visible()
+    return page
 
 
 @pytest.fixture

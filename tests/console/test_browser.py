@@ -21,7 +21,7 @@ from openams.gateway.app import Gateway
 from openams.protocol.keys import generate_key_pair
 from tests.ams_client import AmsClient
 from tests.chromium import chromium_browser
-from tests.console.conftest import PASSWORD
+from tests.console.conftest import sign_in_page
 from tests.gateway.integration.payloads import pay_body
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,12 +43,7 @@ def page(browser: Browser, http: httpx.Client, console_user: str) -> Iterator[Pa
     try:
         context.set_default_timeout(10_000)
         opened = context.new_page()
-        opened.goto("/console/login")
-        opened.get_by_label("Username").fill("admin")
-        opened.get_by_label("Password").fill(PASSWORD)
-        opened.get_by_role("button", name="Sign in").click()
-        expect(opened.get_by_role("heading", name="Merchants")).to_be_visible()
-        yield opened
+        yield sign_in_page(opened)
     finally:
         context.close()
 

@@ -13,7 +13,7 @@ from openams.gateway.app import Gateway
 from openams.gateway.domain.clock import parse_datetime
 from tests.ams_client import AmsClient
 from tests.chromium import chromium_browser
-from tests.console.conftest import PASSWORD
+from tests.console.conftest import sign_in_page
 from tests.console.test_pages import BASE, notice, pay, post
 
 
@@ -89,10 +89,7 @@ def test_the_clock_form_in_chromium(
         )
         try:
             page = context.new_page()
-            page.goto("/console/login")
-            page.get_by_label("Username").fill("admin")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            sign_in_page(page)
             page.goto(f"{BASE}/payments")
             page.locator("input[name=seconds]").fill("900")
             page.get_by_role("button", name="Advance clock").click()

@@ -22,7 +22,7 @@ from openams.gateway.settings import Settings
 from openams.protocol.signing import parse_signature_header, verify
 from tests.ams_client import AmsClient
 from tests.chromium import chromium_browser
-from tests.console.conftest import PASSWORD
+from tests.console.conftest import sign_in_page
 from tests.gateway.integration.payloads import pay_body
 from tests.notify.receiver import receiver
 
@@ -60,12 +60,7 @@ def context(browser: Browser, http: httpx.Client, console_user: str) -> Iterator
 @pytest.fixture
 def page(context: BrowserContext, merchant: str) -> Page:
     opened = context.new_page()
-    opened.goto("/console/login")
-    opened.get_by_label("Username").fill("admin")
-    opened.get_by_label("Password").fill(PASSWORD)
-    opened.get_by_role("button", name="Sign in").click()
-    expect(opened.get_by_role("heading", name="Merchants")).to_be_visible()
-    return opened
+    return sign_in_page(opened)
 
 
 def shot(page: Page, name: str) -> None:

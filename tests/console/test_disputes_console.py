@@ -14,7 +14,7 @@ from openams.gateway.app import Gateway
 from tests.ams_client import AmsClient
 from tests.chromium import chromium_browser
 from tests.conftest import UNUSED_TLS
-from tests.console.conftest import PASSWORD, csrf_of
+from tests.console.conftest import csrf_of, sign_in_page
 from tests.console.test_browser import shot
 from tests.gateway.integration.card_payloads import card_meta, card_pay_body
 
@@ -35,12 +35,7 @@ def signed_in(browser: Browser, http: httpx.Client, size: tuple[int, int]) -> Pa
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.goto("/console/login")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Merchants")).to_be_visible()
-    return page
+    return sign_in_page(page)
 
 
 def no_sideways_scroll(page: Page) -> None:

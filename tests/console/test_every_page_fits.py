@@ -22,7 +22,7 @@ from openams.gateway.domain.fx import FxRate
 from openams.gateway.services.fx import FxService
 from tests.ams_client import AmsClient
 from tests.chromium import chromium_browser
-from tests.console.conftest import PASSWORD
+from tests.console.conftest import sign_in_page
 from tests.console.test_browser import shot
 from tests.gateway.integration.card_payloads import card_meta, card_pay_body
 from tests.gateway.integration.payloads import new_id, pay_body
@@ -147,10 +147,7 @@ def test_every_console_page_fits_the_window(
         page.goto("/console/login")
         _fits(page, "login", size)
         _styled_controls(page)
-        page.get_by_label("Username").fill("admin")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Merchants")).to_be_visible()
+        sign_in_page(page)
         _fits(page, "merchants", size)
 
         pages = {

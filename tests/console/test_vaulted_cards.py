@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from openams.gateway.app import Gateway
 from tests.ams_client import AmsClient
 from tests.chromium import chromium_browser
-from tests.console.conftest import PASSWORD
+from tests.console.conftest import sign_in_page
 from tests.console.test_browser import SHOTS
 from tests.gateway.integration.card_payloads import VISA, VISA_3DS, VISA_DECLINED
 from tests.gateway.integration.test_cli import run
@@ -93,11 +93,7 @@ def test_vaulted_cards_page_in_chromium(
         )
         try:
             page = context.new_page()
-            page.goto("/console/login")
-            page.get_by_label("Username").fill("admin")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("heading", name="Merchants")).to_be_visible()
+            sign_in_page(page)
             page.goto(f"/console/m/{ams.client_id}/payments")
             page.get_by_role("link", name="Vaulted cards").click()
             expect(page.get_by_role("heading", name="Vaulted cards")).to_be_visible()
