@@ -200,6 +200,13 @@ def test_defended_then_judged(
     other = "LOST" if outcome == "WON" else "WON"
     flipped = ams.call("testHelpers/resolveDispute", {"disputeId": dispute_id, "outcome": other})
     assert flipped.code == "NOT_ALLOW_IN_CURRENT_STATUS"
+    # the judgement keeps the defense document
+    kept = ams.call(
+        "payments/downloadDisputeEvidence",
+        {"disputeId": dispute_id, "disputeEvidenceType": "DISPUTE_EVIDENCE_FILE"},
+    )
+    assert kept.code == "SUCCESS", kept.result
+    assert base64.b64decode(kept.body["disputeEvidence"]) == PDF
     assert kinds(gateway, ams.client_id, paid["paymentId"]) == [
         "DISPUTE_CREATED",
         "DEFENSE_SUPPLIED",
@@ -273,6 +280,14 @@ def test_the_sweep_judges_a_defended_dispute_at_its_deadline(
     assert results == ["ACCEPT_BY_CUSTOMER", "ACCEPT_BY_MERCHANT"]
     # no alert for a defended dispute
     assert "DEFENSE_DUE_ALERT" not in kinds(gateway, ams.client_id, won["paymentId"])
+    # the sweep's judgement keeps each defense document
+    for dispute_id in ids:
+        kept = ams.call(
+            "payments/downloadDisputeEvidence",
+            {"disputeId": dispute_id, "disputeEvidenceType": "DISPUTE_EVIDENCE_FILE"},
+        )
+        assert kept.code == "SUCCESS", kept.result
+        assert base64.b64decode(kept.body["disputeEvidence"]) == JPEG
 
 
 def test_defense_documents_are_checked(ams: AmsClient) -> None:

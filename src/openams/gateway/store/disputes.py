@@ -47,13 +47,18 @@ class SqlDisputeRepository:
         self._conn.execute(insert(disputes).values(**self._values(dispute), **self._keys(dispute)))
 
     def save(self, dispute: Dispute) -> None:
+        """Its state; its document only when it carries one (a dispute read without it,
+        as ``get`` reads by default, keeps the stored document)."""
+        values = self._values(dispute)
+        if dispute.evidence is None:
+            del values["evidence"]
         self._conn.execute(
             update(disputes)
             .where(
                 disputes.c.client_id == dispute.client_id,
                 disputes.c.dispute_id == dispute.dispute_id,
             )
-            .values(**self._values(dispute))
+            .values(**values)
         )
 
     @staticmethod
