@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from openams.gateway.app import Gateway
 from openams.gateway.domain.notification import RETRY_INTERVALS, DeliveryStatus, NotifyType
-from openams.gateway.notify.delivery import notification_bytes
 from openams.gateway.notify.dispatcher import Dispatcher
+from openams.gateway.services.notification_events import sent_body
 from openams.gateway.store.tables import notifications
 from openams.protocol.signing import parse_signature_header, verify
 from tests.ams_client import AmsClient
@@ -292,7 +292,7 @@ def test_every_attempt_sends_the_stored_body_bytes(
     with gateway.store() as uow:
         read_back = uow.outbox.get(queued.notification_id)
     assert read_back is not None and read_back.status is DeliveryStatus.DELIVERED
-    assert notification_bytes(read_back) == first.body
+    assert sent_body(read_back).encode() == first.body
     assert json.loads(first.body, parse_float=Decimal) == {
         **body,
         "tiny": Decimal("1E-7"),

@@ -66,13 +66,13 @@ def notifications_list(
 def notifications_show(notification_id: str, database_url: str, as_json: bool) -> None:
     """A notification and every attempt: the headers and body sent, the merchant's answer."""
     from openams.gateway.services.notification_events import (
-        NotificationEvents,
+        find_notification,
         notification_detail,
         sent_body,
     )
 
     gateway = open_gateway(database_url)
-    found = NotificationEvents(gateway.store, gateway.clock).find(notification_id)
+    found = find_notification(gateway.store, notification_id)
     if found is None:
         fail(f"no notification {notification_id} in {gateway.settings.database_url}")
         return

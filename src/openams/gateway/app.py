@@ -123,7 +123,7 @@ class Gateway:
 
     def dispatcher(self, **options: Any) -> Dispatcher:
         """A notification dispatcher on this gateway's database and key."""
-        options.setdefault("database_on_loop", self.engine.dialect.name != "postgresql")
+        options.setdefault("database_on_loop", is_sqlite(self.engine))
         return Dispatcher(
             uow=self.store,
             clock=self.clock,
@@ -318,27 +318,13 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
     app.include_router(cashier_router(gateway.cashier, csrf))
     app.include_router(payment_code_router(gateway.payment_codes, gateway.cashier, csrf))
     app.include_router(vaulting_router(gateway.vaultings, csrf))
-    app.include_router(console_router(console_services(gateway), csrf, console_sessions(gateway)))
-    app.include_router(
-        reports_router(
-            console_services(gateway), csrf, console_sessions(gateway), ReportService(gateway.store)
-        )
-    )
-    app.include_router(
-        developers_router(
-            console_services(gateway), csrf, console_sessions(gateway), base_url=config.base_url
-        )
-    )
-    app.include_router(
-        vaulted_cards_router(
-            console_services(gateway), csrf, console_sessions(gateway), gateway.vaultings
-        )
-    )
-    app.include_router(
-        disputes_router(
-            console_services(gateway), csrf, console_sessions(gateway), gateway.disputes
-        )
-    )
+    # one set of console services and one session keeper for every console page group
+    services, sessions = console_services(gateway), console_sessions(gateway)
+    app.include_router(console_router(services, csrf, sessions))
+    app.include_router(reports_router(services, csrf, sessions, ReportService(gateway.store)))
+    app.include_router(developers_router(services, csrf, sessions, base_url=config.base_url))
+    app.include_router(vaulted_cards_router(services, csrf, sessions, gateway.vaultings))
+    app.include_router(disputes_router(services, csrf, sessions, gateway.disputes))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -744,15 +744,6 @@ class Shop:
             return True
         self.apply_answer(request_id, notification, source=SOURCE_NOTIFICATION)
         return True
-        status = "SUCCESS" if notification.result.result_status == "S" else "FAIL"
-        self.record_result(
-            request_id,
-            status,
-            notification.result.result_code,
-            source=SOURCE_NOTIFICATION,
-            paid_at=epoch_of(notification.payment_time),
-        )
-        return True
 
 
 def _transaction(row: Any, request_id: str, kind: str, at: float | None) -> ShopTransaction:

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from openams.gateway.app import Gateway
-from openams.gateway.notify.delivery import notification_bytes
+from openams.gateway.services.notification_events import sent_body
 from tests.ams_client import AmsClient
 from tests.gateway.integration.card_payloads import VISA, VISA_3DS
 from tests.gateway.integration.test_wire_types import NUMBER, QUOTE, RESULT, STR, type_errors
@@ -101,7 +101,7 @@ def test_vaulting_answers_and_notifications_have_the_sdk_types(
         vaulting = uow.vaultings.get_by_request_id(ams.client_id, vaulted["vaultingRequestId"])
         assert vaulting is not None
         [note] = uow.outbox.for_payment(ams.client_id, vaulting.vaulting_id)
-    _typed(json.loads(notification_bytes(note)), NOTIFY)
+    _typed(json.loads(sent_body(note).encode()), NOTIFY)
 
 
 def test_exchange_rate_answers_have_the_sdk_types(ams: AmsClient) -> None:

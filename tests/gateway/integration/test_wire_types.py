@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from openams.gateway.app import Gateway
-from openams.gateway.notify.delivery import notification_bytes
+from openams.gateway.services.notification_events import sent_body
 from openams.protocol.models import ConsultResponse, InquiryPaymentResponse, RefundNotification
 from tests.ams_client import AmsClient
 from tests.gateway.integration.card_payloads import VISA_3DS, card_meta, card_pay_body
@@ -263,7 +263,7 @@ def test_quote_price_is_an_exact_json_number_everywhere(ams: AmsClient, gateway:
     assert len(exact.findall(inquiry_after.raw)) == 2  # the payment's and its refund's
 
     sent = {
-        n.notify_type.value: notification_bytes(n)
+        n.notify_type.value: sent_body(n).encode()
         for n in _notes(gateway, ams.client_id, payment_id)
     }
     assert set(sent) == {"PAYMENT_RESULT", "REFUND_RESULT"}
@@ -412,7 +412,7 @@ def test_every_answer_and_notification_has_the_sdk_types(ams: AmsClient, gateway
     for payment_id in (wallet["paymentId"], card["paymentId"]):
         for note in _notes(gateway, ams.client_id, payment_id):
             kinds.add(note.notify_type.value)
-            body = json.loads(notification_bytes(note), parse_float=Decimal)
+            body = json.loads(sent_body(note).encode(), parse_float=Decimal)
             assert type_errors(body, NOTIFICATIONS[note.notify_type.value]) == [], body
     assert kinds == {"PAYMENT_RESULT", "REFUND_RESULT", "CAPTURE_RESULT"}
 

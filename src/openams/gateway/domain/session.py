@@ -75,9 +75,3 @@ def session_data(session_id: str, *, client_id: str, config: dict[str, str]) -> 
     }
     encoded = base64.b64encode(json.dumps(meta, separators=(",", ":")).encode()).decode("ascii")
     return f"{blob}&&openams&&{session_id}&&{encoded}"
-
-
-def session_id_of(data: str) -> str | None:
-    """The session id in a paymentSessionData value (its third field)."""
-    fields = data.split("&&")
-    return fields[2] if len(fields) >= 3 and fields[2] else None

@@ -11,7 +11,7 @@ number, never the CVV.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -101,7 +101,6 @@ class Vaulting:
     result_code: str | None = None
     result_message: str | None = None
     completed_at: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def abandoned(self, now: int) -> bool:
         """Still PROCESSING after its time: reported as FAIL, never finished any more."""

@@ -24,8 +24,7 @@ from urllib.parse import urlsplit
 import orjson
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from openams.gateway import compact_json
-from openams.gateway.domain.notification import ClaimedNotification, Notification
+from openams.gateway.domain.notification import ClaimedNotification
 from openams.gateway.notify.http11 import Client, HttpError, UnreadableAnswer
 from openams.protocol.signing import build_signature_header, sign
 
@@ -60,14 +59,6 @@ def is_acknowledgement(status: int, body: bytes) -> bool:
             return False
     result = parsed.get("result") if isinstance(parsed, dict) else None
     return isinstance(result, dict) and result.get("resultStatus") == "S"
-
-
-def notification_bytes(notification: Notification) -> bytes:
-    """The body as sent: compact UTF-8 JSON, a ``Decimal`` (``quotePrice``) as an exact
-    JSON number. The dispatcher sends the stored ``body_json`` as it is, the same bytes on
-    every attempt; the store keeps it such that this, for the notification as read back,
-    gives those very bytes (``store.notifications.stored_body``)."""
-    return compact_json.dumps_bytes(notification.body)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -288,10 +288,9 @@ class Dispatcher:
         claimed = uow.outbox.claim_due(
             self.clock(), limit, self.owner, self.lease_ms, exclude_clients=busy
         )
-        chaos = {client_id: uow.merchants.get_chaos(client_id) for client_id in
-                 {n.client_id for n in claimed}}  # fmt: skip
         ordered = sorted(claimed, key=lambda n: (n.client_id, n.next_attempt_at))
-        return [(n, chaos[n.client_id]) for n in ordered]
+        # the repository reads each merchant's settings once per unit of work
+        return [(n, uow.merchants.get_chaos(n.client_id)) for n in ordered]
 
     async def _deliver(self, job: Job) -> _Outcome:
         notification, chaos = job.notification, job.chaos
@@ -352,16 +351,13 @@ class Dispatcher:
         if not outcomes and not expired:
             return []
         real_now = self.clock()
-        offsets: dict[str, int] = {}
         records: list[tuple[ClaimedNotification, DeliveryAttempt]] = []
         rows: list[DeliveryAttempt] = []
         for outcome in outcomes:
             notification, result = outcome.notification, outcome.result
-            client_id = notification.client_id
-            if client_id not in offsets:
-                offsets[client_id] = uow.merchants.clock_offset(client_id)
-            # on the merchant's clock, as its notification's schedule is
-            now = real_now + offsets[client_id]
+            # on the merchant's clock, as its notification's schedule is (the repository
+            # reads each merchant's offset once per unit of work)
+            now = real_now + uow.merchants.clock_offset(notification.client_id)
             record = _attempt_row(notification, outcome.number, outcome.kind, result, now)
             rows.append(record)
             if outcome.duplicate is not None:

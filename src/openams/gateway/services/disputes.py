@@ -320,10 +320,6 @@ class DisputeService:
 
     # ------------------------------------------------------------------ reads
 
-    def list_for(self, client_id: str, limit: int = 100) -> list[Dispute]:
-        with self.uow() as uow:
-            return uow.disputes.for_client(client_id, limit)
-
     def page(
         self,
         client_id: str,

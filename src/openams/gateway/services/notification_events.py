@@ -8,11 +8,10 @@ An event is one outbox notification: ``eventId`` is its ``notificationId`` and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC
 from typing import Any
 
 from openams.gateway import compact_json
-from openams.gateway.domain.clock import Clock, from_ms, iso_millis, parse_datetime, to_ms
+from openams.gateway.domain.clock import Clock, iso_millis, parse_datetime, to_ms
 from openams.gateway.domain.errors import DomainError, param_illegal
 from openams.gateway.domain.merchant import Merchant
 from openams.gateway.domain.notification import DeliveryAttempt, DeliveryStatus, Notification
@@ -73,16 +72,21 @@ _DELIVERY_STATUS = {
 
 def zulu(ms: int) -> str:
     """``2026-11-22T01:30:00.123Z``: UTC with a Z suffix, to the millisecond."""
-    return from_ms(ms).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    return iso_millis(ms)[:-6] + "Z"
+
+
+def event_type(notification: Notification) -> str:
+    """Its outbox type; for a notifyDispute, the dispute's step (DISPUTE_CREATED, ...)."""
+    kind = notification.notify_type.value
+    if kind == "DISPUTE":
+        kind = str(notification.body.get("disputeNotificationType") or kind)
+    return kind
 
 
 def event_view(notification: Notification) -> dict[str, Any]:
-    kind = notification.notify_type.value
-    if kind == "DISPUTE":  # the event type is the dispute's step: DISPUTE_CREATED, ...
-        kind = str(notification.body.get("disputeNotificationType") or kind)
     return {
         "eventId": notification.notification_id,
-        "notifyType": kind,
+        "notifyType": event_type(notification),
         "eventCreateTime": zulu(notification.created_at),
         "deliveryStatus": _DELIVERY_STATUS[notification.status],
         "notificationData": notification.body,
@@ -117,7 +121,7 @@ def _matching_events(
             before=before,
             limit=wanted,
         )
-        found.extend(n for n in batch if not types or event_view(n)["notifyType"] in types)
+        found.extend(n for n in batch if not types or event_type(n) in types)
         if len(batch) < wanted:
             break
         before = batch[-1].notification_id
@@ -192,11 +196,6 @@ class NotificationEvents:
             body["nextStartingAfter"] = page[-1].notification_id
         return body
 
-    def find(
-        self, notification_id: str, client_id: str | None = None
-    ) -> tuple[Notification, list[DeliveryAttempt]] | None:
-        return find_notification(self.uow, notification_id, client_id)
-
     def inquire(
         self, merchant: Merchant, request: models.InquireNotificationRequest
     ) -> dict[str, Any]:
@@ -212,7 +211,10 @@ class NotificationEvents:
 
 
 def sent_body(notification: Notification) -> str:
-    """The body exactly as every attempt sends it."""
+    """The body exactly as every attempt sends it (UTF-8 encoded): compact JSON, a
+    ``Decimal`` (``quotePrice``) as an exact JSON number. The dispatcher sends the stored
+    bytes as they are; the store keeps them such that this, for the notification as read
+    back, gives those very bytes (``store.notifications.stored_body``)."""
     return compact_json.dumps(notification.body)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from openams.gateway import compact_json
 from openams.gateway.domain.clock import Clock, iso_millis
 from openams.gateway.domain.merchant import SANDBOX_PREFIX
 from openams.gateway.domain.ports import UnitOfWorkFactory
@@ -57,7 +58,7 @@ def _request_body(raw: bytes) -> tuple[str, dict[str, Any] | None]:
     scrubbed = scrub_card_data(parsed)
     if scrubbed is parsed:
         return _text(raw), parsed  # nothing to hide: the bytes exactly as received
-    return orjson.dumps(scrubbed).decode(), scrubbed
+    return compact_json.dumps(scrubbed), scrubbed
 
 
 def _string(value: Any, limit: int) -> str | None:

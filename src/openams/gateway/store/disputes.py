@@ -99,14 +99,6 @@ class SqlDisputeRepository:
         ).first()
         return None if row is None else _dispute(row)
 
-    def for_payment(self, client_id: str, payment_id: str) -> list[Dispute]:
-        rows = self._conn.execute(
-            select(*_SUMMARY)
-            .where(disputes.c.client_id == client_id, disputes.c.payment_id == payment_id)
-            .order_by(disputes.c.created_at, disputes.c.dispute_id)
-        )
-        return [_dispute(row) for row in rows]
-
     def for_client(
         self,
         client_id: str,

@@ -102,18 +102,9 @@ def _attempt(row: Row[Any]) -> DeliveryAttempt:
     )
 
 
-def _saved_values(n: Notification) -> dict[str, Any]:
-    values = _values(n)
-    values["where_notification_id"] = values.pop("notification_id")
-    return {**values, "lease_owner": None, "lease_until": None}
-
-
 # Built once: values go in as parameters, so SQLAlchemy does not rebuild the statement
 # and walk every value for its cache key on each call.
 _INSERT = insert(notifications)
-_SAVE = update(notifications).where(
-    notifications.c.notification_id == bindparam("where_notification_id")
-)
 # The claim, one statement built once per dialect: lease the due rows (on their
 # merchant's clock, skipping the excluded merchants) and return what a delivery needs.
 _CLAIMED_COLUMNS = (
@@ -300,10 +291,6 @@ class SqlNotificationRepository:
             )
             .values(lease_owner=None, lease_until=None)
         )
-
-    def save(self, notification: Notification) -> None:
-        """Store the new status/attempts/schedule and release any lease."""
-        self._conn.execute(_SAVE, _saved_values(notification))
 
     def save_progress(self, notifications: Sequence[Notification | ClaimedNotification]) -> None:
         """After attempts: store each one's status, attempts, schedule and last error

@@ -9,16 +9,11 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Row, delete, func, insert, or_, select
 
-from openams.gateway.domain.request_log import LogEntry, LogQuery
+from openams.gateway.domain.request_log import REQUEST_ID_FIELDS, LogEntry, LogQuery
 from openams.gateway.store.tables import request_log
 
 _INSERT = insert(request_log)
-_ID_COLUMNS = (
-    request_log.c.payment_request_id,
-    request_log.c.payment_id,
-    request_log.c.refund_request_id,
-    request_log.c.capture_request_id,
-)
+_ID_COLUMNS = tuple(request_log.c[name] for name in REQUEST_ID_FIELDS.values())
 
 
 def _values(entry: LogEntry) -> dict[str, Any]:

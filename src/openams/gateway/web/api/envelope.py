@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.responses import Response
 from starlette.types import Send
 
 from openams.gateway.compact_json import dumps_bytes
 from openams.gateway.domain.clock import iso_millis, system_clock
-from openams.protocol.signing import build_signature_header, signed_content
+from openams.protocol.signing import build_signature_header, sign_content, signed_content
 
 CONTENT_TYPE = "application/json; charset=UTF-8"
 _CONTENT_TYPE_HEADER = (b"content-type", CONTENT_TYPE.encode())
-_PADDING = padding.PKCS1v15()
-_SHA256 = hashes.SHA256()
 
 
 def response_time() -> str:
@@ -28,11 +24,6 @@ def response_time() -> str:
 
 def encode_body(body: dict[str, Any]) -> bytes:
     return dumps_bytes(body)
-
-
-def url_encode_base64(text: str) -> str:
-    """``quote_plus`` for base64 text, whose only reserved characters are ``+ / =``."""
-    return text.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +55,9 @@ class ResponseSigner:
     def headers(self, path: str, client_id: str, raw: bytes) -> dict[str, str]:
         now = response_time()
         content = signed_content("POST", path, client_id, now, raw)
-        value = base64.b64encode(self._key.sign(content, _PADDING, _SHA256)).decode("ascii")
+        value = sign_content(content, self._key)
         return {
-            "signature": build_signature_header(url_encode_base64(value), self._key_version),
+            "signature": build_signature_header(value, self._key_version),
             "response-time": now,
             "client-id": client_id,
         }

@@ -106,6 +106,8 @@ class RequestRecorder:
             self.dropped = 0
 
     def _store(self, batch: list[Exchange]) -> None:
+        if self.service is None and not log.isEnabledFor(logging.INFO):
+            return  # nothing to store and no log line to write
         try:
             entries = (
                 self.service.write(batch)

@@ -38,6 +38,7 @@ from openams.gateway.web.console.routes import (
     PREFIX,
     Console,
     ConsoleServices,
+    FilterError,
     OptText,
     Text,
 )
@@ -48,10 +49,6 @@ _RESULT_CODE = re.compile(r"[A-Z0-9_]{1,64}")
 _NOTIFICATION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 #: A test notification body, at most (the dispatcher sends it as it is).
 MAX_TEST_BODY = 64 * 1024
-
-
-class FilterError(ValueError):
-    """A filter value the page refuses (shown with a 400)."""
 
 
 def pretty(value: Any) -> str:
