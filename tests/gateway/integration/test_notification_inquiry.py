@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from openams.gateway.app import Gateway
-from openams.gateway.services.notification_events import DAY_MS, zulu
+from openams.gateway.services.notification_events import DAY_MS, DISPUTE_STEPS, zulu
 from tests.ams_client import AmsClient
 from tests.conftest import ShiftableClock
 from tests.gateway.integration.payloads import pay_body
@@ -123,6 +123,11 @@ def test_a_dispute_step_is_an_event_type_of_its_own(ams: AmsClient) -> None:
     assert rest["hasMore"] is False
     pages = first["notifications"] + rest["notifications"]
     assert [e["eventId"] for e in pages] == [e["eventId"] for e in created]
+    # DISPUTE, notifyDispute's own type, asks for every step of every dispute
+    every = ams.call(LIST, {"notifyType": ["DISPUTE"]}).body["notifications"]
+    steps = ams.call(LIST, {"notifyType": sorted(DISPUTE_STEPS)}).body["notifications"]
+    assert [e["eventId"] for e in every] == [e["eventId"] for e in steps]
+    assert {e["eventId"] for e in created + judged} <= {e["eventId"] for e in every}
     both = ams.call(LIST, {"notifyType": ["DISPUTE_JUDGED", "PAYMENT_RESULT"]}).body
     assert {e["notifyType"] for e in both["notifications"]} <= {"DISPUTE_JUDGED", "PAYMENT_RESULT"}
     assert "DISPUTE_JUDGED" in {e["notifyType"] for e in both["notifications"]}

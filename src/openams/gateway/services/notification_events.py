@@ -103,8 +103,8 @@ def _matching_events(
     before: str | None,
     wanted: int,
 ) -> list[Notification]:
-    """Up to ``wanted`` notifications, newest first, whose event type is in ``types``
-    (all of them when empty).
+    """Up to ``wanted`` notifications, newest first, whose event type or outbox type is
+    in ``types`` (all of them when empty).
 
     A dispute's step (DISPUTE_CREATED, ...) is not its outbox type but a member of its
     body, so asking for one reads the DISPUTE rows in batches and keeps those of that step.
@@ -121,7 +121,12 @@ def _matching_events(
             before=before,
             limit=wanted,
         )
-        found.extend(n for n in batch if not types or event_type(n) in types)
+        found.extend(
+            n
+            for n in batch
+            # asked for by its outbox type (DISPUTE: every step) or by its step
+            if not types or n.notify_type.value in types or event_type(n) in types
+        )
         if len(batch) < wanted:
             break
         before = batch[-1].notification_id
