@@ -16,6 +16,8 @@ from openams.gateway.store.checkpointer import RESTART_PAGES
 from openams.gateway.waiting import WouldWait, no_waiting
 
 THREAD = "openams-wal-checkpoint"
+#: Commits per checkpoint started, once the WAL is past RESTART_PAGES (about 500 pages).
+BURST = 100
 
 
 @pytest.fixture
@@ -70,23 +72,45 @@ def test_the_thread_checkpoints_what_the_loop_committed(gateway: Gateway) -> Non
     assert pages == copied  # nothing left that the thread had not copied already
 
 
-def test_under_steady_commits_the_wal_still_starts_over(gateway: Gateway) -> None:
+def test_under_steady_commits_the_wal_still_starts_over(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """New pages arrive while a checkpoint syncs; past RESTART_PAGES a checkpoint holds
     the writer lock so that the WAL starts over instead of growing without end."""
+    checkpointer = gateway.store.checkpointer
+    assert checkpointer is not None
+    # Paced by the checkpointer, not by the clock: once the WAL is past RESTART_PAGES
+    # the writer makes at most BURST commits per checkpoint that starts, and goes on
+    # writing while that checkpoint copies and syncs. So a starved checkpointer thread
+    # (a loaded machine) cannot fall arbitrarily far behind, and each checkpoint still
+    # sees new pages arrive: without the writer-lock RESTART the WAL is never all
+    # copied when a writer begins, and grows by BURST commits every checkpoint.
+    started = threading.Event()
+    checkpoint = checkpointer._checkpoint
+
+    def observed(conn: object) -> None:
+        started.set()
+        checkpoint(conn)
+
+    monkeypatch.setattr(checkpointer, "_checkpoint", observed)
     wal = Path(str(gateway.engine.url.database) + "-wal")
     page_size = 4096
-    largest = 0
-    # A count of commits, not a stretch of time: each writes about five pages (a row
-    # padded past a page), so a WAL that never started over would pass
-    # 2 * RESTART_PAGES on the way.
+    largest = tokens = 0
+    # Each commit writes about five pages (a row padded past a page), so a WAL that
+    # never started over would pass 2 * RESTART_PAGES on the way.
     commits = RESTART_PAGES // 2
     waited = 0
     for index in range(commits):
+        size = os.path.getsize(wal) if wal.exists() else 0
+        largest = max(largest, size)
+        if size > RESTART_PAGES * page_size:
+            if not tokens:
+                started.clear()
+                assert started.wait(60), "no checkpoint started"
+                tokens = BURST
+            tokens -= 1
         waited += not _write_without_waiting(gateway, f"SANDBOX_STEADY_{index}", pad=8000)
-        if index % 50 == 0 and wal.exists():
-            largest = max(largest, os.path.getsize(wal))
-    assert gateway.store.checkpointer is not None
-    assert gateway.store.checkpointer.checkpoints > 1
+    assert checkpointer.checkpoints > 1
     assert largest < 2 * RESTART_PAGES * page_size, (largest, commits)
     assert waited < commits / 10, (waited, commits)  # the lock is held now and then, briefly
 
