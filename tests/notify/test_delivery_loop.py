@@ -8,9 +8,16 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from openams.gateway.domain.chaos import ChaosSettings
 from openams.gateway.domain.notification import ClaimedNotification, NotifyType
-from openams.gateway.notify.delivery_loop import DeliveryLoop, Job
+from openams.gateway.notify.delivery_loop import (
+    QUEUE_AHEAD_MAX,
+    QUEUE_AHEAD_SECONDS,
+    DeliveryLoop,
+    Job,
+)
 
 PAST, FUTURE = -3600.0, 3600.0
 
@@ -99,3 +106,45 @@ def test_without_a_hold_what_is_over_the_limit_is_released_at_once() -> None:
     assert merchant.started == ["a", "b"]
     # at its limit, the merchant is not claimed for (nothing may wait in a queue)
     assert (free, skip, queued) == (2, {"SANDBOX_SHOP"}, 0)
+
+
+@pytest.mark.parametrize(
+    ("seconds_per_attempt", "claimed_for_until"),
+    [
+        (None, 2),  # no pace yet: its limit, as many as start next
+        (QUEUE_AHEAD_SECONDS, 2),  # slow: only what starts next
+        (QUEUE_AHEAD_SECONDS / 10, 20),  # what starts within QUEUE_AHEAD_SECONDS
+        (0.000_001, QUEUE_AHEAD_MAX * 2),  # fast: as many as a claim may hold ahead
+    ],
+)
+def test_a_merchant_is_claimed_for_until_its_queue_holds_what_starts_soon(
+    seconds_per_attempt: float | None, claimed_for_until: int
+) -> None:
+    """A claim's round trip must not leave a fast merchant's attempts waiting (the
+    queue holds more than starts meanwhile), nor hold a slow merchant's notifications
+    only to release them."""
+    merchant = Merchant()
+    loop: DeliveryLoop[str] = DeliveryLoop(
+        merchant.attempt, failed, concurrency=2, hold_seconds=30.0, batch=100
+    )
+    if seconds_per_attempt is not None:
+        loop._pace["SANDBOX_SHOP"] = seconds_per_attempt
+
+    async def scenario() -> list[bool]:
+        merchant.gate = asyncio.Event()
+        skipped = []
+        for index in range(QUEUE_AHEAD_MAX * 2 + 2):  # two start, the rest queue
+            loop.add("SANDBOX_SHOP", [job(f"n{index}", FUTURE)], 2)
+            _free, skip, _queued = loop.room()
+            skipped.append("SANDBOX_SHOP" in skip)
+        loop.take_queued()
+        merchant.gate.set()
+        await loop.wait_for_in_flight()
+        return skipped
+
+    try:
+        skipped = loop.call(scenario)
+    finally:
+        loop.stop()
+    queued = [max(0, added - 2) for added in range(1, len(skipped) + 1)]
+    assert skipped == [count >= claimed_for_until for count in queued]

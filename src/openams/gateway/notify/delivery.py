@@ -88,12 +88,16 @@ async def attempt(
     key: rsa.RSAPrivateKey,
     key_version: str,
     timeout_seconds: float = DELIVERY_TIMEOUT_SECONDS,
+    *,
+    signed: dict[str, str] | None = None,
 ) -> Result:
     """POST once; the whole attempt (after signing) ends within ``timeout_seconds``.
-    Raises ``ssrf.BlockedTarget`` when the URL's host may not be reached."""
+    ``signed``: the headers ``signed_headers`` made for this attempt beforehand (the
+    dispatcher signs a few attempts ahead, in a batch), else it signs now. Raises
+    ``ssrf.BlockedTarget`` when the URL's host may not be reached."""
     assert notification.url is not None
     body = notification.body  # the stored bytes, the same on every attempt
-    headers = signed_headers(notification, body, key, key_version)
+    headers = signed if signed is not None else signed_headers(notification, body, key, key_version)
     headers["accept-encoding"] = "identity"
     started = time.perf_counter()
     try:

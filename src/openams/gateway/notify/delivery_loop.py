@@ -18,7 +18,11 @@ rather than one per attempt.
 The dispatcher's pass is woken (``wait``) when a batch of ended attempts is ready to be
 recorded, and asked to claim (``claim_wanted``) when nothing is in flight, when a
 merchant's queue runs short (it may be claimed for again) and when a slot is free that
-nothing queued will fill.
+nothing queued will fill. "Short" follows the merchant's pace (``starts_within``): a
+fast merchant's queue holds what starts within ``QUEUE_AHEAD_SECONDS``, so that the
+claim's round trip ends before the queue does; a slow one's, what starts next. Each
+time a merchant's jobs start, ``ahead`` sees its queue (the dispatcher signs the next
+ones there, in one go).
 """
 
 from __future__ import annotations
@@ -41,16 +45,26 @@ from openams.gateway.domain.notification import ClaimedNotification
 
 log = logging.getLogger("openams.gateway.notify")
 
+#: A merchant is claimed for until its queue holds what should start within this long
+#: at its recent pace (its limit while it has none): a claim's round trip never leaves
+#: a fast merchant's attempts waiting, and a slow one's are not held to be released.
+QUEUE_AHEAD_SECONDS = 0.25
+#: ... and never more than this many times its limit.
+QUEUE_AHEAD_MAX = 32
+
 Outcome = TypeVar("Outcome")
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Job:
     notification: ClaimedNotification
     chaos: ChaosSettings
     #: ``time.monotonic()`` after which the job is released instead of started.
     start_by: float
+    #: The attempt's signed headers, when signed ahead of its start, and when.
+    signed: dict[str, str] | None = None
+    signed_at: float = 0.0
 
 
 class DeliveryLoop(Generic[Outcome]):
@@ -62,14 +76,20 @@ class DeliveryLoop(Generic[Outcome]):
         concurrency: int,
         hold_seconds: float,
         batch: int,
+        ahead: Callable[[deque[Job]], None] = lambda _queue: None,
     ) -> None:
         self._run, self._failed = run, failed
+        #: Called with a merchant's queue whenever jobs of it start (the dispatcher signs
+        #: the next few there, while the attempts just started are out).
+        self._ahead = ahead
         self.concurrency = concurrency
         self.hold_seconds = hold_seconds
         self._batch = batch
         self._queues: dict[str, deque[Job]] = {}
         self._limits: dict[str, int] = {}
         self._in_flight: Counter[str] = Counter()
+        #: Each merchant's recent seconds per attempt (a moving average).
+        self._pace: dict[str, float] = {}
         self._total = 0
         self._done: list[Outcome] = []
         self._expired: list[Job] = []
@@ -118,7 +138,7 @@ class DeliveryLoop(Generic[Outcome]):
         free = self.concurrency - self._total
         queued = sum(len(q) for q in self._queues.values())
         if self.hold_seconds > 0:
-            skip = {c for c, q in self._queues.items() if len(q) >= self._limits[c]}
+            skip = {c for c, q in self._queues.items() if len(q) >= self._queue_target(c)}
         else:
             skip = {c for c, n in self._in_flight.items() if n >= self._limits[c]}
         return free, skip, queued
@@ -130,6 +150,7 @@ class DeliveryLoop(Generic[Outcome]):
         queue = self._queues.setdefault(client_id, deque())
         queue.extend(jobs)
         self._start(self._startable(time.monotonic()))
+        self._ahead(queue)
         release: list[Job] = []
         if self.hold_seconds <= 0:
             release = list(queue)
@@ -149,6 +170,15 @@ class DeliveryLoop(Generic[Outcome]):
         queued = [job for queue in self._queues.values() for job in queue]
         self._queues.clear()
         return queued
+
+    def starts_within(self, client_id: str, seconds: float) -> int:
+        """How many of the merchant's queued jobs should start within ``seconds`` at its
+        recent pace: its limit while it has none, never fewer."""
+        limit = self._limits.get(client_id, 1)
+        pace = self._pace.get(client_id)
+        if pace is None:
+            return limit
+        return max(limit, int(limit * seconds / max(pace, 0.0001)))
 
     def idle(self) -> bool:
         return not (self._total or self._done or self._expired or any(self._queues.values()))
@@ -184,6 +214,10 @@ class DeliveryLoop(Generic[Outcome]):
                 self._nothing_in_flight.set()
         return self._ready, self._nothing_in_flight
 
+    def _queue_target(self, client_id: str) -> int:
+        limit = self._limits[client_id]
+        return min(QUEUE_AHEAD_MAX * limit, self.starts_within(client_id, QUEUE_AHEAD_SECONDS))
+
     def _startable(self, now: float) -> list[Job]:
         """Pop the queued jobs the limits allow now, and count them in."""
         start: list[Job] = []
@@ -210,29 +244,35 @@ class DeliveryLoop(Generic[Outcome]):
             task.add_done_callback(self._tasks.discard)
 
     async def _attempt(self, job: Job) -> None:
+        started = time.monotonic()
         try:
             outcome = await self._run(job)
         except Exception as exc:  # never lose the slot; the attempt is recorded
             log.exception("delivery of %s failed", job.notification.notification_id)
             outcome = self._failed(job, exc)
         client_id = job.notification.client_id
+        seconds = time.monotonic() - started
+        pace = self._pace.get(client_id)
+        self._pace[client_id] = seconds if pace is None else pace + (seconds - pace) / 8
         self._done.append(outcome)
         self._in_flight[client_id] -= 1
         if not self._in_flight[client_id]:
             del self._in_flight[client_id]
         self._total -= 1
-        limit = self._limits[client_id]
+        target = self._queue_target(client_id)
         queue = self._queues.get(client_id)
         before = len(queue) if queue is not None else 0
         if not self.stopping():
             self._start(self._startable(time.monotonic()))
+            if queue is not None:
+                self._ahead(queue)
         after = len(queue) if queue is not None else 0
         if queue is not None and not queue:
             del self._queues[client_id]
         claim = (
             not self._total
             # the merchant's queue just ran short: it may be claimed for again
-            or (before >= limit > after)
+            or (before >= target > after)
             # a slot nothing queued will fill, while few are busy
             or (not after and self._total <= self.concurrency // 2)
         )

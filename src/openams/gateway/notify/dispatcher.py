@@ -13,6 +13,11 @@ cannot hold every slot, nor stall another merchant's notifications or the sweeps
 Every attempt ends within ``timeout_seconds`` (``delivery.py``), so closing the
 dispatcher waits at most that long for the attempts in flight and records them; what
 is claimed but not started is released; nothing claimed is dropped.
+
+Attempts are signed ahead, several in one go (``_sign_ahead``), as many as the
+merchant should start within half of ``SIGNED_AHEAD_SECONDS``; one whose signature is
+older than that when it starts is signed again, so a notification's request-time is
+the moment it is sent, give or take a second.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ import logging
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import groupby
+from itertools import groupby, islice
 from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -41,7 +47,12 @@ from openams.gateway.domain.notification import (
     delay_before_attempt,
 )
 from openams.gateway.domain.ports import UnitOfWork, UnitOfWorkFactory
-from openams.gateway.notify.delivery import DELIVERY_TIMEOUT_SECONDS, Result, attempt
+from openams.gateway.notify.delivery import (
+    DELIVERY_TIMEOUT_SECONDS,
+    Result,
+    attempt,
+    signed_headers,
+)
 from openams.gateway.notify.delivery_loop import DeliveryLoop, Job
 from openams.gateway.notify.http11 import Client
 from openams.gateway.notify.ssrf import BlockedTarget, UnsupportedUrl, check_scheme
@@ -58,10 +69,18 @@ DEFAULT_BATCH = 100
 #: it decides nothing is left).
 DRAIN_SWEEP_SECONDS = 0.5
 #: Claimed and held (in flight or queued) at most this many times ``concurrency``.
-CLAIM_AHEAD = 4
+CLAIM_AHEAD = 16
 #: Ended attempts are recorded once this many times ``concurrency`` have ended (or
 #: sooner, when a claim is due anyway).
-RECORD_BATCH = 2
+RECORD_BATCH = 8
+#: Attempts signed ahead of their start, per merchant queue, at most: when fewer than
+#: half of the next ones are signed, they all are, in one go. RSA signatures made one
+#: after another cost the core less than each made between the HTTP and bookkeeping work
+#: of an attempt (docs/benchmarks.md, "Signing ahead").
+SIGN_AHEAD = 64
+#: A signature made ahead is used only this long; an attempt that waited longer in its
+#: merchant's queue signs again, so its request-time is when it is sent, give or take.
+SIGNED_AHEAD_SECONDS = 1.0
 
 
 @dataclass
@@ -108,6 +127,7 @@ class Dispatcher:
             concurrency=self.concurrency,
             hold_seconds=hold,
             batch=RECORD_BATCH * self.concurrency,
+            ahead=self._sign_ahead,
         )
         self._closing = False
         self._database_thread: ThreadPoolExecutor | None = None
@@ -292,6 +312,27 @@ class Dispatcher:
         # the repository reads each merchant's settings once per unit of work
         return [(n, uow.merchants.get_chaos(n.client_id)) for n in ordered]
 
+    def _sign_ahead(self, queue: deque[Job]) -> None:
+        """Sign the next jobs of a merchant's queue, in one go, once fewer than half of
+        them are signed: as many as should start within half of SIGNED_AHEAD_SECONDS at
+        the merchant's recent pace (SIGN_AHEAD at most), so that a slow merchant's
+        signatures are not made only to be made again."""
+        if not queue:
+            return
+        client_id = queue[0].notification.client_id
+        window = self._deliveries.starts_within(client_id, SIGNED_AHEAD_SECONDS / 2)
+        upcoming = list(islice(queue, min(SIGN_AHEAD, window)))
+        unsigned = [job for job in upcoming if job.signed is None]
+        if not unsigned or len(upcoming) - len(unsigned) >= (len(upcoming) + 1) // 2:
+            return
+        now = time.monotonic()
+        for job in unsigned:
+            notification = job.notification
+            if notification.url is None or notification.url[:4].lower() != "http":
+                continue  # refused before anything is signed (check_scheme)
+            job.signed = signed_headers(notification, notification.body, self.key, self.key_version)
+            job.signed_at = now
+
     async def _deliver(self, job: Job) -> _Outcome:
         notification, chaos = job.notification, job.chaos
         number = notification.attempts + 1
@@ -307,9 +348,17 @@ class Dispatcher:
             dropped = Result(None, 0, None, "chaos: attempt dropped on purpose", False)
             return _Outcome(notification, number, "dropped", dropped)
         client = self._clients[notification.client_id.startswith("SANDBOX_")]
+        signed = job.signed
+        if signed is not None and time.monotonic() - job.signed_at > SIGNED_AHEAD_SECONDS:
+            signed = None  # waited in the queue: signed again, with the time it is sent
         try:
             result = await attempt(
-                client, notification, self.key, self.key_version, self.timeout_seconds
+                client,
+                notification,
+                self.key,
+                self.key_version,
+                self.timeout_seconds,
+                signed=signed,
             )
         except BlockedTarget as exc:
             return _Outcome(notification, number, "blocked", Result(None, 0, None, str(exc), False))

@@ -146,20 +146,35 @@ def _claim_statement(skip_locked: bool) -> Update:
 _CLAIM = {False: _claim_statement(False), True: _claim_statement(True)}
 
 
-# Written per attempt, so as plain driver SQL (qmark for sqlite3, format for psycopg).
-def _driver_sql(text: str) -> dict[bool, str]:
-    return {True: text, False: text.replace("?", "%s")}
-
-
-_SAVE_PROGRESS_SQL = _driver_sql(
+# Written per attempt, so as plain driver SQL: sqlite3's executemany ...
+_SAVE_PROGRESS_SQL = (
     "UPDATE notifications SET status = ?, attempts = ?, next_attempt_at = ?,"
     " delivered_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL"
     " WHERE notification_id = ?"
 )
-_RECORD_ATTEMPT_SQL = _driver_sql(
-    "INSERT INTO notification_attempts (notification_id, attempt_number, attempted_at,"
-    " kind, http_status, latency_ms, response_excerpt, error, acknowledged, url,"
-    " request_headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_ATTEMPT_COLUMNS = (
+    "notification_id, attempt_number, attempted_at, kind, http_status, latency_ms,"
+    " response_excerpt, error, acknowledged, url, request_headers"
+)
+_RECORD_ATTEMPT_SQL = (
+    f"INSERT INTO notification_attempts ({_ATTEMPT_COLUMNS})"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# ... and on PostgreSQL COPY, which psycopg writes in C: its executemany binds and sends
+# every row in Python, about 9 µs of the dispatcher's core per row against 2.
+_RECORD_ATTEMPTS_COPY = f"COPY notification_attempts ({_ATTEMPT_COLUMNS}) FROM STDIN"
+_PROGRESS_COLUMNS = "status, attempts, next_attempt_at, delivered_at, last_error, notification_id"
+_PROGRESS_TABLE = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS notification_progress (status varchar(16),"
+    " attempts integer, next_attempt_at bigint, delivered_at bigint, last_error"
+    " varchar(512), notification_id varchar(32)) ON COMMIT DELETE ROWS"
+)
+_SAVE_PROGRESS_COPY = f"COPY notification_progress ({_PROGRESS_COLUMNS}) FROM STDIN"
+_SAVE_PROGRESS_FROM_COPY = (
+    "UPDATE notifications AS n SET status = p.status, attempts = p.attempts,"
+    " next_attempt_at = p.next_attempt_at, delivered_at = p.delivered_at,"
+    " last_error = p.last_error, lease_owner = NULL, lease_until = NULL"
+    " FROM notification_progress AS p WHERE n.notification_id = p.notification_id"
 )
 
 
@@ -294,50 +309,70 @@ class SqlNotificationRepository:
 
     def save_progress(self, notifications: Sequence[Notification | ClaimedNotification]) -> None:
         """After attempts: store each one's status, attempts, schedule and last error
-        (nothing else changes) and release its lease, in one executemany for all."""
-        if notifications:
-            self._conn.exec_driver_sql(
-                _SAVE_PROGRESS_SQL[self._conn.dialect.paramstyle == "qmark"],
-                [
-                    (
-                        n.status.value,
-                        n.attempts,
-                        n.next_attempt_at,
-                        n.delivered_at,
-                        n.last_error[:512] if n.last_error else None,
-                        n.notification_id,
-                    )
-                    for n in notifications
-                ],
+        (nothing else changes) and release its lease, in one go for all."""
+        if not notifications:
+            return
+        # the last state of each (an UPDATE ... FROM applies one row per notification)
+        latest = {n.notification_id: n for n in notifications}.values()
+        rows = [
+            (
+                n.status.value,
+                n.attempts,
+                n.next_attempt_at,
+                n.delivered_at,
+                n.last_error[:512] if n.last_error else None,
+                n.notification_id,
             )
+            for n in latest
+        ]
+        if self._conn.dialect.name != "postgresql":
+            self._conn.exec_driver_sql(_SAVE_PROGRESS_SQL, rows)
+            return
+        cursor = self._driver_cursor()
+        cursor.execute(_PROGRESS_TABLE)
+        with cursor.copy(_SAVE_PROGRESS_COPY) as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(_SAVE_PROGRESS_FROM_COPY)
 
     def record_attempt(self, attempt: DeliveryAttempt) -> None:
         self.record_attempts([attempt])
 
     def record_attempts(self, attempts: Sequence[DeliveryAttempt]) -> None:
-        """One executemany for all (the driver's, without SQLAlchemy's work per row)."""
-        if attempts:
-            self._conn.exec_driver_sql(
-                _RECORD_ATTEMPT_SQL[self._conn.dialect.paramstyle == "qmark"],
-                [
-                    (
-                        a.notification_id,
-                        a.attempt_number,
-                        a.attempted_at,
-                        a.kind,
-                        a.http_status,
-                        a.latency_ms,
-                        a.response_excerpt,
-                        a.error[:512] if a.error else None,
-                        int(a.acknowledged),
-                        a.url,
-                        None
-                        if a.request_headers is None
-                        else orjson.dumps(a.request_headers).decode("utf-8"),
-                    )
-                    for a in attempts
-                ],
+        """One statement for all (the driver's, without SQLAlchemy's work per row)."""
+        if not attempts:
+            return
+        rows = [
+            (
+                a.notification_id,
+                a.attempt_number,
+                a.attempted_at,
+                a.kind,
+                a.http_status,
+                a.latency_ms,
+                a.response_excerpt,
+                a.error[:512] if a.error else None,
+                int(a.acknowledged),
+                a.url,
+                None
+                if a.request_headers is None
+                else orjson.dumps(a.request_headers).decode("utf-8"),
             )
+            for a in attempts
+        ]
+        if self._conn.dialect.name != "postgresql":
+            self._conn.exec_driver_sql(_RECORD_ATTEMPT_SQL, rows)
+            return
+        with self._driver_cursor().copy(_RECORD_ATTEMPTS_COPY) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def _driver_cursor(self) -> Any:
+        """A cursor of the driver's own (psycopg: COPY), in this unit of work's
+        transaction."""
+        if not self._conn.in_transaction():
+            self._conn.begin()
+        return self._conn.connection.driver_connection.cursor()
 
     def attempts(self, notification_id: str) -> list[DeliveryAttempt]:
         rows = self._conn.execute(
