@@ -26,7 +26,9 @@ second of the dispatcher's process is printed beside it. Reproduce::
     .venv/bin/python bench/bench_notifications.py --count 20000 --workers 1,2 \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-``--profile FILE`` writes a cProfile of the drain (one run).
+``--merchants N`` shares the count out among N merchants (each has its own limit of
+attempts in flight, 4 by default). ``--profile FILE`` writes a cProfile of the drain
+(one run), as seen from the delivery loop's thread.
 """
 
 from __future__ import annotations
@@ -186,12 +188,14 @@ def notification_body(i: int) -> dict[str, Any]:
     }
 
 
-def fill_outbox(gateway: Gateway, count: int, url: str) -> str:
+def fill_outbox(gateway: Gateway, count: int, url: str, start: int = 0) -> str:
+    """``count`` notifications of a new sandbox merchant; ``start`` tells merchants'
+    payment ids apart (the receiver counts distinct ones)."""
     client_id = f"SANDBOX_BENCH_{uuid.uuid4().hex[:8]}"
     gateway.merchants.add(client_id, generate_key_pair().public_pem)
     notifier = gateway.payments.notifier
     with gateway.store(write=True) as uow:
-        for i in range(count):
+        for i in range(start * count, (start + 1) * count):
             payload = notification_body(i)
             notifier.enqueue(
                 uow,
@@ -240,7 +244,8 @@ def one_dispatcher(args: argparse.Namespace, profile: Path | None) -> dict[str, 
     ):
         gateway = build_gateway(Settings(database_url=url, notify_initial_delay_ms=0))
         try:
-            fill_outbox(gateway, args.count, merchant.url)
+            for part in range(args.merchants):  # the count shared out among them
+                fill_outbox(gateway, args.count // args.merchants, merchant.url, start=part)
             options: dict[str, Any] = {}
             if args.concurrency:
                 options["concurrency"] = args.concurrency
@@ -371,6 +376,9 @@ def main() -> None:
     )
     parser.add_argument("--profile", type=Path, default=None)
     parser.add_argument("--workers", default=None, help="e.g. 1,2: openams worker processes")
+    parser.add_argument(
+        "--merchants", type=int, default=1, help="the count shared out among this many"
+    )
     args = parser.parse_args()
     if args.workers:
         for how_many in [int(n) for n in args.workers.split(",")] * args.runs:

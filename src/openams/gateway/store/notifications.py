@@ -144,6 +144,8 @@ def _claim_statement(skip_locked: bool) -> Update:
 
 
 _CLAIM = {False: _claim_statement(False), True: _claim_statement(True)}
+#: ``NotifyType(value)`` without the enum's call machinery (a claimed row each).
+_NOTIFY_TYPES = {member.value: member for member in NotifyType}
 
 
 # Written per attempt, so as plain driver SQL: sqlite3's executemany ...
@@ -270,12 +272,12 @@ class SqlNotificationRepository:
                 "owner": owner,
                 "until": now + lease_ms,
             },
-        )
+        ).all()  # one fetchall: row by row, psycopg spends about 6 µs a row checking
         return [
             ClaimedNotification(
                 notification_id,
                 client_id,
-                NotifyType(notify_type),
+                _NOTIFY_TYPES[notify_type],
                 url,
                 body_json.encode("utf-8"),
                 created_at,
