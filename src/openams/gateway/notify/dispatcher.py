@@ -76,7 +76,7 @@ RECORD_BATCH = 8
 #: Attempts signed ahead of their start, per merchant queue, at most: when fewer than
 #: half of the next ones are signed, they all are, in one go. RSA signatures made one
 #: after another cost the core less than each made between the HTTP and bookkeeping work
-#: of an attempt (docs/benchmarks.md, "Signing ahead").
+#: of an attempt (docs/benchmarks.md, "Third pass").
 SIGN_AHEAD = 64
 #: A signature made ahead is used only this long; an attempt that waited longer in its
 #: merchant's queue signs again, so its request-time is when it is sent, give or take.
