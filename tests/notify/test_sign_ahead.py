@@ -15,7 +15,13 @@ from openams.gateway.domain.chaos import ChaosSettings
 from openams.gateway.domain.notification import ClaimedNotification, NotifyType
 from openams.gateway.notify.delivery_loop import Job
 from openams.gateway.notify.dispatcher import SIGN_AHEAD, SIGNED_AHEAD_SECONDS, Dispatcher
-from openams.protocol.signing import build_signature_header, parse_signature_header, sign, verify
+from openams.protocol.signing import (
+    build_signature_header,
+    parse_signature_header,
+    sign,
+    signed_content,
+    verify_content,
+)
 from tests.notify.receiver import receiver
 
 CLIENT_ID = "SANDBOX_SIGN_AHEAD"
@@ -62,16 +68,9 @@ def signed(queue: deque[Job]) -> list[bool]:
 
 
 def verifies(gateway: Gateway, path: str, headers: dict[str, str], body: bytes) -> bool:
-    header = parse_signature_header(headers["signature"])
-    return verify(
-        "POST",
-        path,
-        headers["client-id"],
-        headers["request-time"],
-        body,
-        header.signature,
-        gateway.key_pair.public_key,
-    )
+    signature = parse_signature_header(headers["signature"]).signature
+    content = signed_content("POST", path, headers["client-id"], headers["request-time"], body)
+    return verify_content(content, signature, gateway.key_pair.public_key)
 
 
 def test_a_merchant_of_unknown_pace_gets_its_next_starts_signed(
