@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from openams.cli._common import database_option, main
+from openams.cli._common import database_option, main, open_gateway
 
 COLUMNS = (
     "created",
@@ -37,14 +37,16 @@ def vaultings() -> None:
 )
 def vaultings_list(database_url: str, client_id: str, limit: int) -> None:
     """The merchant's vaultings, newest first: state, card as kept, token, notification."""
-    from openams.gateway.app import build_gateway
     from openams.gateway.domain.clock import iso
-    from openams.gateway.settings import Settings
 
-    gateway = build_gateway(Settings(database_url=database_url))
+    gateway = open_gateway(database_url)
+    try:
+        rows = gateway.vaultings.vaulted_cards(client_id, limit)
+    finally:
+        gateway.close()
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for row in gateway.vaultings.vaulted_cards(client_id, limit):
+    for row in rows:
         v, card = row.vaulting, row.vaulting.card
         writer.writerow(
             (

@@ -269,7 +269,12 @@ def test_sandbox_commands_run_the_helpers(ams: AmsClient, gateway: Gateway) -> N
 
 def test_read_only_commands_never_create_a_database(tmp_path: Path, gateway: Gateway) -> None:
     missing = tmp_path / "nowhere" / "openams.db"
-    for command in (["logs"], ["notifications", "list"], ["notifications", "show", "N1"]):
+    for command in (
+        ["logs"],
+        ["notifications", "list"],
+        ["notifications", "show", "N1"],
+        ["vaultings", "list", "--client-id", "SANDBOX_ANY"],
+    ):
         refused = openams(*command, "--database-url", f"sqlite:///{missing}", expect=2)
         assert f"no database at {missing}" in refused.stderr
     assert not missing.exists() and not missing.parent.exists()
