@@ -76,6 +76,10 @@ SAMPLES: dict[tuple[str, str], str] = {
         "docs/benchmarks.md",
         ".venv/bin/python bench/bench_notifications.py --count 10000",
     ): BENCHMARK,
+    (
+        "docs/benchmarks.md",
+        "PYTHONPATH=/tmp/before/src .venv/bin/python bench/bench_notifications.py",
+    ): BENCHMARK,
     ("docs/benchmarks.md", ".venv/bin/python bench/pay.py\n"): BENCHMARK,
     ("docs/benchmarks.md", ".venv/bin/python bench/pay.py --loop-first"): BENCHMARK,
     ("docs/benchmarks.md", ".venv/bin/python bench/pay.py   "): BENCHMARK,
