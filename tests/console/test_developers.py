@@ -392,7 +392,9 @@ def test_test_notification_to_another_url_and_refusals(
     no_url = send()  # the merchant has no notify URL, and none was given
     assert no_url.status_code == 400 and "the merchant has no notify URL" in no_url.text
     assert send(body="[1, 2]").status_code == 400
-    assert "must be an absolute http or https URL" in send(url="ftp://x.example/n").text
+    assert "is not an http or https URL" in send(url="ftp://x.example/n").text
+    assert "has no host" in send(url="http:///n").text
+    assert "more than 2048 characters" in send(url="http://x.example/" + "n" * 2048).text
     assert send(notify_type="PAYMENT_PENDING").status_code == 400
     assert send(body=" " * 70_000 + "{}").status_code == 400
     assert console.post(f"{BASE}/test-notification", data={"body": "{}"}).status_code == 403

@@ -142,3 +142,25 @@ def test_ssrf_guard(url: str, sandbox: bool, allowed: bool) -> None:
 
 def test_settings_can_allow_private_targets() -> None:
     check_target("http://10.0.0.5/n", sandbox=False, allow_private=True)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("ftp://merchant.example/notify", "is not an http or https URL"),
+        ("http:///notify", "has no host"),
+        ("http://merchant.example:99999/notify", "is not a valid URL"),
+    ],
+)
+def test_a_test_notification_goes_only_to_a_deliverable_url(
+    ams: AmsClient, gateway: Gateway, url: str, problem: str
+) -> None:
+    """The rule of pay's paymentNotifyUrl (pay_rules.notify_url_problem): a test
+    notification to a URL without a host was queued, and then failed undeliverable."""
+    refused = ams.call(
+        "testHelpers/sendTestNotification", {"notifyType": "PAYMENT_RESULT", "url": url}
+    )
+    assert refused.body["result"]["resultCode"] == "PARAM_ILLEGAL"
+    assert problem in refused.body["result"]["resultMessage"]
+    with gateway.store() as uow:
+        assert uow.outbox.search(ams.client_id, limit=5) == []

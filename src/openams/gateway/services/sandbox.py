@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 from openams.gateway.domain.chaos import ChaosSettings
 from openams.gateway.domain.clock import iso
@@ -20,12 +19,15 @@ from openams.gateway.domain.ports import UnitOfWork, UnitOfWorkFactory
 from openams.gateway.services.captures import CaptureService
 from openams.gateway.services.disputes import DisputeService
 from openams.gateway.services.notifications import Notifier
+from openams.gateway.services.pay_rules import notify_url_problem
 from openams.gateway.services.payments import ClosedPayments, PaymentService
 from openams.gateway.services.refunds import RefundService
 from openams.protocol.results import result
 
 #: advanceClock moves at most a week at a time.
 MAX_ADVANCE_SECONDS = 7 * 24 * 3600
+#: A test notification's URL, at most (as a stored notification's, and the API's field).
+MAX_TEST_URL = 2048
 #: Rows one pass of an advance's due work takes.
 _BATCH = 100
 
@@ -208,8 +210,12 @@ class SandboxService:
             raise param_illegal(f"notifyType must be one of {names}") from None
         if kind.value not in TEST_NOTIFICATION_TYPES:
             raise param_illegal(f"notifyType must be one of {', '.join(TEST_NOTIFICATION_TYPES)}")
-        if url is not None and urlsplit(url).scheme not in ("http", "https"):
-            raise param_illegal("url must be an http or https URL")
+        if url is not None:
+            if len(url) > MAX_TEST_URL:
+                raise param_illegal(f"url has more than {MAX_TEST_URL} characters")
+            problem = notify_url_problem(url)
+            if problem:
+                raise param_illegal(f"url {problem}")
         now = merchant.now(self.notifier.clock())
         sent = dict(body) if body is not None else sample_notification(kind, now)
         sent["notifyType"] = kind.value
