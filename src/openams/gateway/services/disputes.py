@@ -50,7 +50,7 @@ from openams.gateway.services.merchant_time import merchant_now
 from openams.gateway.services.notifications import Notifier
 from openams.gateway.services.pay_rules import blank
 from openams.gateway.services.payments import PaymentService
-from openams.gateway.services.settlement import given_back, settle_follow_up
+from openams.gateway.services.settlement import committed_back, given_back, settle_follow_up
 from openams.protocol.money import Money
 from openams.protocol.results import result
 
@@ -204,9 +204,7 @@ class DisputeService:
     @staticmethod
     def _disputable(uow: UnitOfWork, payment: Payment) -> int:
         """The amount paid less refunds (done or in process) and chargebacks."""
-        refunded = uow.refunds.total_refunded(payment.client_id, payment.payment_id)
-        held = uow.disputes.held(payment.client_id, payment.payment_id)
-        return payment.amount.value - refunded - held
+        return payment.amount.value - sum(committed_back(uow, payment))
 
     # --------------------------------------------------------- merchant's answers
 

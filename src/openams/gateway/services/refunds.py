@@ -46,7 +46,7 @@ from openams.gateway.services.notifications import Notifier
 from openams.gateway.services.pay_rules import blank, check_notify_url, parse_money
 from openams.gateway.services.payments import Outcome, PaymentService
 from openams.gateway.services.presenters import refund_body, transaction_result
-from openams.gateway.services.settlement import given_back, settle_follow_up
+from openams.gateway.services.settlement import committed_back, given_back, settle_follow_up
 from openams.protocol.models import InquiryRefundRequest, RefundRequest
 from openams.protocol.money import Money
 from openams.protocol.results import RESULT_CODES, ResultStatus, lookup, result
@@ -181,10 +181,10 @@ class RefundService:
             payment = uow.payments.get(merchant.client_id, payment_id)
             if payment is None:
                 return DomainError("ORDER_NOT_EXIST", f"no payment with paymentId {payment_id}")
-            taken = uow.refunds.total_refunded(
-                payment.client_id, payment.payment_id
-            ) + uow.disputes.held(payment.client_id, payment.payment_id)
-            left = Money(payment.amount.currency, refundable(payment.amount.value, taken))
+            left = Money(
+                payment.amount.currency,
+                refundable(payment.amount.value, sum(committed_back(uow, payment))),
+            )
             if not left.value:
                 return DomainError(
                     "REFUND_AMOUNT_EXCEED", f"nothing is left to refund of {payment.amount}"
@@ -224,13 +224,9 @@ class RefundService:
             partial=amount.value != captured,
             refunds_before=refunds,
         )
-        refunded = uow.refunds.total_refunded(payment.client_id, payment.payment_id)
+        refunded, held = committed_back(uow, payment)
         check_refund_amount(
-            payment.amount,
-            captured=captured,
-            refunded=refunded,
-            requested=amount,
-            disputed=uow.disputes.held(payment.client_id, payment.payment_id),
+            payment.amount, captured=captured, refunded=refunded, requested=amount, disputed=held
         )
 
     @staticmethod

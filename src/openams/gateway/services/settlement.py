@@ -83,6 +83,14 @@ def given_back(uow: UnitOfWork, payment: Payment) -> int:
     return refunded + uow.disputes.debited(payment.client_id, payment.payment_id)
 
 
+def committed_back(uow: UnitOfWork, payment: Payment) -> tuple[int, int]:
+    """What is committed back of the payment, in its currency: its refunds done or in
+    process, and what its chargebacks hold (open, defended) or took (accepted, lost).
+    Neither a refund nor a dispute may take more than the payment less both."""
+    refunded = uow.refunds.total_refunded(payment.client_id, payment.payment_id)
+    return refunded, uow.disputes.held(payment.client_id, payment.payment_id)
+
+
 def locked_settlements(uow: UnitOfWork, payment: Payment) -> SettlementBook:
     """What the payment and its captures and refunds settle for at its locked quote (no
     query at all for a payment that settles in its own currency)."""
