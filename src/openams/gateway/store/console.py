@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, func, insert, or_, select, update
 
 from openams.gateway.domain.merchant import Merchant
 from openams.gateway.domain.payment import Payment
+from openams.gateway.store.keyset import newest_first_page
 from openams.gateway.store.repositories import _payment, insert_if_absent
 from openams.gateway.store.tables import console_users, merchants, payments
 
@@ -47,25 +48,9 @@ def payments_page_query(
                 payments.c.reference_order_id == search_id,
             )
         )
-    if before is not None:
-        created_at, payment_id = before
-        stmt = stmt.where(
-            and_(
-                payments.c.created_at <= created_at,
-                or_(payments.c.created_at < created_at, payments.c.payment_id < payment_id),
-            )
-        )
-    if after is not None:
-        created_at, payment_id = after
-        stmt = stmt.where(
-            and_(
-                payments.c.created_at >= created_at,
-                or_(payments.c.created_at > created_at, payments.c.payment_id > payment_id),
-            )
-        )
-        return stmt.order_by(payments.c.created_at, payments.c.payment_id).limit(limit)
-    stmt = stmt.order_by(payments.c.created_at.desc(), payments.c.payment_id.desc())
-    return stmt.limit(limit)
+    return newest_first_page(
+        stmt, payments.c.created_at, payments.c.payment_id, before=before, after=after, limit=limit
+    )
 
 
 class SqlConsoleRepository:

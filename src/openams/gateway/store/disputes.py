@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from openams.gateway.domain.disputes import Dispute, DisputeStatus, DisputeType
+from openams.gateway.store.keyset import newest_first_page
 from openams.gateway.store.merchant_time import due_on_merchant_clock, with_merchant_offset
 from openams.gateway.store.tables import disputes
 from openams.protocol.money import Money
@@ -109,20 +110,15 @@ class SqlDisputeRepository:
     ) -> list[Dispute]:
         """Newest first, older than the keyset ``before`` (created_at, dispute_id); or
         with ``after``, the ones just newer than it, oldest first."""
-        created, dispute_id = disputes.c.created_at, disputes.c.dispute_id
-        stmt = select(*_SUMMARY).where(disputes.c.client_id == client_id)
-        if before is not None:
-            stmt = stmt.where(
-                or_(created < before[0], and_(created == before[0], dispute_id < before[1]))
-            )
-        if after is not None:
-            stmt = stmt.where(
-                or_(created > after[0], and_(created == after[0], dispute_id > after[1]))
-            )
-            stmt = stmt.order_by(created, dispute_id)
-        else:
-            stmt = stmt.order_by(created.desc(), dispute_id.desc())
-        return [_dispute(row) for row in self._conn.execute(stmt.limit(limit))]
+        stmt = newest_first_page(
+            select(*_SUMMARY).where(disputes.c.client_id == client_id),
+            disputes.c.created_at,
+            disputes.c.dispute_id,
+            before=before,
+            after=after,
+            limit=limit,
+        )
+        return [_dispute(row) for row in self._conn.execute(stmt)]
 
     def held(self, client_id: str, payment_id: str) -> int:
         """What the payment's chargebacks hold (open, defended) or took (accepted, lost)."""
