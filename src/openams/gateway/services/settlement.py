@@ -78,7 +78,10 @@ GIVEN_BACK = (SettlementKind.REFUND, SettlementKind.DISPUTE)
 
 def given_back(uow: UnitOfWork, payment: Payment) -> int:
     """What the payment's successful refunds and debited chargebacks gave back so far, in
-    the payment currency."""
+    the payment currency: for ``settle_follow_up``'s share, so 0 without a query for a
+    payment that settles in its own currency (it has no locked quote to share)."""
+    if not settles_across_currencies(payment.amount.currency, payment.settlement_currency):
+        return 0
     refunded = uow.refunds.total_refunded(payment.client_id, payment.payment_id, in_process=False)
     return refunded + uow.disputes.debited(payment.client_id, payment.payment_id)
 
