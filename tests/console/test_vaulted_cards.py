@@ -74,6 +74,7 @@ def test_cli_lists_the_vaultings_as_csv(ams: AmsClient, gateway: Gateway) -> Non
     assert rows[ids["3ds"]]["status"] == "PROCESSING" and rows[ids["3ds"]]["cardToken"] == ""
     assert rows[ids["declined"]]["resultCode"] == "PROCESS_FAIL"
     assert rows[ids["ok"]]["notification"] == "PENDING"
+    assert rows[ids["3ds"]]["notification"] == ""  # still at the challenge: none yet
     with gateway.store() as uow:
         vaulting = uow.vaultings.get_by_request_id(ams.client_id, ids["ok"])
         assert vaulting is not None

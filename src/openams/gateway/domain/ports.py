@@ -15,6 +15,7 @@ from openams.gateway.domain.merchant import ClockShift, Merchant, MerchantKey
 from openams.gateway.domain.notification import (
     ClaimedNotification,
     DeliveryAttempt,
+    DeliveryStatus,
     Notification,
 )
 from openams.gateway.domain.payment import Payment
@@ -110,6 +111,13 @@ class NotificationRepository(Protocol):
     def add(self, notification: Notification) -> None: ...
     def get(self, notification_id: str) -> Notification | None: ...
     def for_payment(self, client_id: str, payment_id: str) -> list[Notification]: ...
+    def latest_status(
+        self, client_id: str, payment_ids: Collection[str]
+    ) -> dict[str, DeliveryStatus]:
+        """The status of each payment's (or vaulting's) latest notification, in one
+        query; a payment without notifications is absent."""
+        ...
+
     def for_client(self, client_id: str | None, limit: int) -> list[Notification]: ...
     def search(
         self,

@@ -203,20 +203,21 @@ class VaultingService:
     def vaulted_cards(self, client_id: str, limit: int = 200) -> list[VaultedCard]:
         """The merchant's vaultings, newest first, with their notification's delivery
         (console, CLI)."""
-        rows = []
         with self.uow() as uow:
             now = self._now_for(uow, client_id)
-            for vaulting in uow.vaultings.for_client(client_id, limit):
-                notes = uow.outbox.for_payment(client_id, vaulting.vaulting_id)
-                rows.append(
-                    VaultedCard(
-                        vaulting=vaulting,
-                        status=vaulting.shown_status(now),
-                        result_code=vaulting.outcome(now)[0],
-                        notification=notes[-1].status.value if notes else "",
-                    )
-                )
-        return rows
+            vaultings = uow.vaultings.for_client(client_id, limit)
+            delivery = uow.outbox.latest_status(client_id, [v.vaulting_id for v in vaultings])
+        return [
+            VaultedCard(
+                vaulting=vaulting,
+                status=vaulting.shown_status(now),
+                result_code=vaulting.outcome(now)[0],
+                notification=delivery[vaulting.vaulting_id].value
+                if vaulting.vaulting_id in delivery
+                else "",
+            )
+            for vaulting in vaultings
+        ]
 
     # ------------------------------------------------------------ storing
 

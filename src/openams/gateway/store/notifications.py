@@ -201,6 +201,23 @@ class SqlNotificationRepository:
         )
         return [_notification(row) for row in rows]
 
+    def latest_status(
+        self, client_id: str, payment_ids: Collection[str]
+    ) -> dict[str, DeliveryStatus]:
+        """The status of each payment's (or vaulting's) latest notification, in one
+        query; a payment without notifications is absent."""
+        if not payment_ids:
+            return {}
+        rows = self._conn.execute(
+            select(notifications.c.payment_id, notifications.c.status)
+            .where(
+                notifications.c.client_id == client_id,
+                notifications.c.payment_id.in_(list(payment_ids)),
+            )
+            .order_by(notifications.c.created_at, notifications.c.notification_id)
+        )
+        return {payment_id: DeliveryStatus(status) for payment_id, status in rows}
+
     def for_client(self, client_id: str | None, limit: int) -> list[Notification]:
         stmt = select(notifications).order_by(notifications.c.created_at.desc()).limit(limit)
         if client_id is not None:
