@@ -224,6 +224,18 @@ def test_send_a_test_notification(page: Page, ams: AmsClient, gateway: Gateway) 
             shot(page, f"test-notification-too-deep-{size['width']}")
             assert fits, f"the refused page scrolls sideways at {size['width']} px"
 
+        url_field = page.get_by_label("URL")
+        url_field.fill("http:///" + "x" * 150)  # one long word in the message
+        body_field.fill("{}")
+        page.get_by_role("button", name="Send test notification").click()
+        expect(page.get_by_role("alert")).to_contain_text("has no host")
+        for size in WIDTHS:
+            page.set_viewport_size(size)
+            fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            shot(page, f"test-notification-no-host-{size['width']}")
+            assert fits, f"the refused URL's page scrolls sideways at {size['width']} px"
+        url_field.fill(shop.url)
+
         sample["refundId"] = "REFUND_FROM_CHROMIUM"
         body_field.fill(json.dumps(sample, indent=2))
         page.get_by_role("button", name="Send test notification").click()
