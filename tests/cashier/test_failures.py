@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page, expect
 
 from tests.ams_client import AmsClient
 from tests.cashier.conftest import REDIRECT_URL, Browsing
@@ -56,9 +56,16 @@ def test_wallet_failures(
 
 
 #: A button's text and border colours, as the page paints them.
-STYLE = "b => [getComputedStyle(b).color, getComputedStyle(b).borderTopColor]"
-NEUTRAL = ["rgb(28, 36, 48)", "rgb(201, 209, 220)"]
-DANGER = ["rgb(161, 42, 42)", "rgb(227, 180, 180)"]
+NEUTRAL = ("rgb(28, 36, 48)", "rgb(201, 209, 220)")
+DANGER = ("rgb(161, 42, 42)", "rgb(227, 180, 180)")
+
+
+def expect_colours(button: Locator, colours: tuple[str, str]) -> None:
+    """Text and border colour, once the page's stylesheet applies (an element can be
+    visible before it does: CI saw a challenge page's button still in black)."""
+    text, border = colours
+    expect(button).to_have_css("color", text)
+    expect(button).to_have_css("border-top-color", border)
 
 
 def test_processing_then_success_account(ams: AmsClient, browsing: Browsing) -> None:
@@ -73,7 +80,7 @@ def test_processing_then_success_account(ams: AmsClient, browsing: Browsing) -> 
     phone.get_by_test_id("confirm").click()
     assert phone.get_by_test_id("processing").is_visible()
     # "Check again" is a neutral secondary button, not the red of a decline.
-    assert phone.get_by_test_id("check-again").evaluate(STYLE) == NEUTRAL
+    expect_colours(phone.get_by_test_id("check-again"), NEUTRAL)
     browsing.shot(phone, "processing")
     assert inquiry(ams, body["paymentId"])["paymentStatus"] == "PROCESSING"
     assert desktop.url == body["normalUrl"]  # nothing final yet
@@ -144,7 +151,7 @@ def test_decline_button_on_every_page(ams: AmsClient, browsing: Browsing, where:
         fill_card(page, "4000 0000 0000 3220")
         page.get_by_test_id("pay").click()
         page.get_by_test_id("otp").wait_for()
-    assert page.get_by_test_id("decline").evaluate(STYLE) == DANGER
+    expect_colours(page.get_by_test_id("decline"), DANGER)
     page.get_by_test_id("decline").click()
     browsing.shot(page, f"declined-{where}")
     assert_failed(page, ams, body, "PROCESS_FAIL")
