@@ -189,13 +189,19 @@ def settings(database_url: str, gateway_key_file: Path, request: pytest.FixtureR
 
 
 class ShiftableClock:
-    """The real clock plus an offset that tests move forward."""
+    """The real clock plus an offset that tests move forward; ``freeze`` stops the real
+    part, for a test that needs an exact age (the machine's speed then cannot add to it)."""
 
     def __init__(self) -> None:
         self.offset_ms = 0
+        self.frozen_at: int | None = None
 
     def __call__(self) -> int:
-        return system_clock() + self.offset_ms
+        now = system_clock() if self.frozen_at is None else self.frozen_at
+        return now + self.offset_ms
+
+    def freeze(self) -> None:
+        self.frozen_at = system_clock()
 
     def advance(self, seconds: float) -> None:
         self.offset_ms += int(seconds * 1000)
