@@ -328,8 +328,6 @@ class Dispatcher:
         now = time.monotonic()
         for job in unsigned:
             notification = job.notification
-            if notification.url is None or notification.url[:4].lower() != "http":
-                continue  # refused before anything is signed (check_scheme)
             job.signed = signed_headers(notification, notification.body, self.key, self.key_version)
             job.signed_at = now
 

@@ -181,23 +181,30 @@ class RefundService:
             payment = uow.payments.get(merchant.client_id, payment_id)
             if payment is None:
                 return DomainError("ORDER_NOT_EXIST", f"no payment with paymentId {payment_id}")
-            left = Money(
-                payment.amount.currency,
-                refundable(payment.amount.value, sum(committed_back(uow, payment))),
-            )
+            committed = committed_back(uow, payment)
+            left = Money(payment.amount.currency, refundable(payment.amount.value, sum(committed)))
             if not left.value:
                 return DomainError(
                     "REFUND_AMOUNT_EXCEED", f"nothing is left to refund of {payment.amount}"
                 )
             try:
-                self._check(uow, payment, left, now)
+                self._check(uow, payment, left, now, committed=committed)
             except DomainError as refusal:
                 return refusal
         return left
 
-    def _check(self, uow: UnitOfWork, payment: Payment, amount: Money, now: int) -> None:
+    def _check(
+        self,
+        uow: UnitOfWork,
+        payment: Payment,
+        amount: Money,
+        now: int,
+        *,
+        committed: tuple[int, int] | None = None,
+    ) -> None:
         """Refuse a refund the payment cannot take. What counts as refunded already is
-        every refund that succeeded or is still in process."""
+        every refund that succeeded or is still in process (``committed``: the caller's
+        ``committed_back``, read in this unit of work)."""
         if payment.status is PaymentStatus.CANCELLED:
             raise DomainError(
                 "ORDER_IS_CANCELED",
@@ -224,7 +231,7 @@ class RefundService:
             partial=amount.value != captured,
             refunds_before=refunds,
         )
-        refunded, held = committed_back(uow, payment)
+        refunded, held = committed if committed is not None else committed_back(uow, payment)
         check_refund_amount(
             payment.amount, captured=captured, refunded=refunded, requested=amount, disputed=held
         )

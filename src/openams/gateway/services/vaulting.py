@@ -212,9 +212,7 @@ class VaultingService:
                 vaulting=vaulting,
                 status=vaulting.shown_status(now),
                 result_code=vaulting.outcome(now)[0],
-                notification=delivery[vaulting.vaulting_id].value
-                if vaulting.vaulting_id in delivery
-                else "",
+                notification=str(delivery.get(vaulting.vaulting_id, "")),
             )
             for vaulting in vaultings
         ]

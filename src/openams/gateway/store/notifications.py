@@ -347,12 +347,8 @@ class SqlNotificationRepository:
         if self._conn.dialect.name != "postgresql":
             self._conn.exec_driver_sql(_SAVE_PROGRESS_SQL, rows)
             return
-        cursor = self._driver_cursor()
-        cursor.execute(_PROGRESS_TABLE)
-        with cursor.copy(_SAVE_PROGRESS_COPY) as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(_SAVE_PROGRESS_FROM_COPY)
+        self._copy_rows(_SAVE_PROGRESS_COPY, rows, before=_PROGRESS_TABLE)
+        self._conn.exec_driver_sql(_SAVE_PROGRESS_FROM_COPY)
 
     def record_attempt(self, attempt: DeliveryAttempt) -> None:
         self.record_attempts([attempt])
@@ -382,16 +378,19 @@ class SqlNotificationRepository:
         if self._conn.dialect.name != "postgresql":
             self._conn.exec_driver_sql(_RECORD_ATTEMPT_SQL, rows)
             return
-        with self._driver_cursor().copy(_RECORD_ATTEMPTS_COPY) as copy:
-            for row in rows:
-                copy.write_row(row)
+        self._copy_rows(_RECORD_ATTEMPTS_COPY, rows)
 
-    def _driver_cursor(self) -> Any:
-        """A cursor of the driver's own (psycopg: COPY), in this unit of work's
-        transaction."""
+    def _copy_rows(self, copy_sql: str, rows: list[tuple[Any, ...]], *, before: str = "") -> None:
+        """PostgreSQL: ``rows`` by COPY (``before`` run first), on psycopg's own cursor in
+        this unit of work's transaction."""
         if not self._conn.in_transaction():
             self._conn.begin()
-        return self._conn.connection.driver_connection.cursor()
+        cursor = self._conn.connection.driver_connection.cursor()
+        if before:
+            cursor.execute(before)
+        with cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def attempts(self, notification_id: str) -> list[DeliveryAttempt]:
         rows = self._conn.execute(
