@@ -98,8 +98,17 @@ def log_config() -> dict[str, Any]:
 
     from uvicorn.config import LOGGING_CONFIG
 
+    from openams.cli.line_batches import LineBatchHandler
+    from openams.gateway.web.api.recorder import CALLS_LOGGER
+
     config = copy.deepcopy(LOGGING_CONFIG)
     config["loggers"]["openams"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    # The per-call lines come in batches from the request log's writer: written per batch.
+    config["handlers"]["calls"] = {
+        **config["handlers"]["default"],
+        "class": f"{LineBatchHandler.__module__}.{LineBatchHandler.__name__}",
+    }
+    config["loggers"][CALLS_LOGGER] = {"handlers": ["calls"], "level": "INFO", "propagate": False}
     return config
 
 

@@ -300,6 +300,7 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
         if config.api_loop_first is None
         else config.api_loop_first,
         recorder=gateway.recorder,
+        writer=gateway.store.writer_lock if is_sqlite(gateway.engine) else None,
     )
     app = GatewayApp(
         title="openams gateway",

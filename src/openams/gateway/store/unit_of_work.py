@@ -87,7 +87,7 @@ class SqlStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = is_sqlite(engine)
-        self._write_lock = WriterLock()
+        self._write_lock = self.writer_lock = WriterLock()
         self.checkpointer = WalCheckpointer(engine, self._write_lock) if self._sqlite else None
         self.new_payments = NewPaymentWriter(
             engine, self._write_lock, self._committed_without_waiting

@@ -8,6 +8,8 @@ a lock first hands the database over as soon as it is free. Work that must not w
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,10 +22,13 @@ from openams.gateway.waiting import WouldWait, may_wait
 class WriterLock:
     def __init__(self) -> None:
         self._lock = threading.RLock()
+        # Event-loop futures waiting for the lock to be free (WouldWait.lock).
+        self._waiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._waiting_lock = threading.Lock()
 
     def __enter__(self) -> None:
         if not self._lock.acquire(blocking=may_wait()):
-            raise WouldWait
+            raise WouldWait(self)
 
     def __exit__(
         self,
@@ -32,6 +37,46 @@ class WriterLock:
         _traceback: TracebackType | None,
     ) -> None:
         self._lock.release()
+        if self._waiting:  # read without the lock: when_free checks again after adding
+            self._wake()
+
+    def taken(self) -> bool:
+        """Another thread holds the lock now (a moment later it may not)."""
+        if self._lock.acquire(blocking=False):
+            self._lock.release()
+            return False
+        return True
+
+    def when_free(self) -> asyncio.Future[None]:
+        """A future of the running loop, done once the lock is free (perhaps at once; the
+        lock may be taken again before the waiter runs: it then tries again)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._waiting_lock:
+            self._waiting.append((loop, future))
+        # Released between the failed attempt and the line above, nobody would wake it.
+        if self._lock.acquire(blocking=False):
+            self._lock.release()
+            self._wake()
+        return future
+
+    @property
+    def waiters(self) -> int:
+        """Event-loop futures waiting for the lock to be free."""
+        return len(self._waiting)
+
+    def _wake(self) -> None:
+        with self._waiting_lock:
+            waiting, self._waiting = self._waiting, []
+        for loop, future in waiting:
+            # A closed loop (RuntimeError) has nobody waiting any more.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle, future)
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 @contextmanager

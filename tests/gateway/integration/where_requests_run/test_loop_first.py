@@ -24,6 +24,7 @@ from openams.gateway.settings import Settings
 from openams.gateway.store.engine import is_sqlite
 from openams.gateway.store.tables import payments
 from openams.gateway.waiting import WouldWait, no_waiting
+from openams.gateway.web.api.router import LOOP_TRIES
 from openams.gateway.web.api.router import THREAD_NAME as API_THREAD
 from tests.ams_client import AmsClient
 from tests.gateway.integration.payloads import pay_body
@@ -108,19 +109,12 @@ class TestOnSqlite:
             leave.set()
             holder.join(10)
 
-    @pytest.mark.parametrize("writer", ["other_process_writing", "this_process_writing"])
-    def test_a_pay_that_would_wait_moves_to_a_request_thread_and_the_loop_stays_free(
-        self,
-        writer: str,
-        ams: AmsClient,
-        http: httpx.Client,
-        gateway: Gateway,
-        handler_threads: list[str],
+    def test_a_pay_that_would_wait_for_another_process_moves_to_a_request_thread(
+        self, ams: AmsClient, http: httpx.Client, gateway: Gateway, handler_threads: list[str]
     ) -> None:
-        body = pay_body()
         with ThreadPoolExecutor(max_workers=1) as pool:
-            with getattr(self, writer)(gateway):
-                pending: Future[Any] = pool.submit(ams.call, "payments/pay", body)
+            with self.other_process_writing(gateway):
+                pending: Future[Any] = pool.submit(ams.call, "payments/pay", pay_body())
                 _wait_for(lambda: len(handler_threads) == 2)
                 # The loop gave the pay away and answers others while it waits: the
                 # writer is released only after this block, so a loop blocked on the pay
@@ -132,10 +126,53 @@ class TestOnSqlite:
         assert reply.code == "PAYMENT_IN_PROCESS", reply.body
         on_loop, on_thread = handler_threads
         assert not on_loop.startswith(API_THREAD) and on_thread.startswith(API_THREAD)
-        assert _count(gateway) == 1
-        # counted once against the rate limit: the next request is the one refused
-        refused = ams.call("payments/inquiryPayment", {"paymentRequestId": "any"})
-        assert refused.code == "REQUEST_TRAFFIC_EXCEED_LIMIT", refused.body
+        _assert_stored_and_counted_once(ams, gateway)
+
+    def test_a_pay_that_meets_this_process_writing_waits_on_the_loop_and_the_loop_stays_free(
+        self, ams: AmsClient, http: httpx.Client, gateway: Gateway, handler_threads: list[str]
+    ) -> None:
+        """The writer lock held by another thread of the process (the request log's
+        writer, the checkpointer, a hosted page): no hop, and the handler waits to run
+        until the lock is free, on the loop."""
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            with self.this_process_writing(gateway):
+                pending: Future[Any] = pool.submit(ams.call, "payments/pay", pay_body())
+                _wait_for(lambda: gateway.store.writer_lock.waiters == 1)
+                assert http.get("/healthz", timeout=120).status_code == 200
+                assert not pending.done()
+                assert handler_threads == []  # authenticated, parsed, not handled yet
+            reply = pending.result(timeout=30)
+
+        assert reply.code == "PAYMENT_IN_PROCESS", reply.body
+        (on_loop,) = handler_threads
+        assert not on_loop.startswith(API_THREAD), handler_threads
+        _assert_stored_and_counted_once(ams, gateway)
+
+    def test_a_pay_that_keeps_meeting_the_writer_lock_goes_to_a_request_thread_at_last(
+        self, ams: AmsClient, gateway: Gateway, handler_threads: list[str]
+    ) -> None:
+        """A lock taken again at once by its holder, time after time: after LOOP_TRIES
+        waits on the loop the pay goes to a request thread, which waits its turn."""
+        holds = LOOP_TRIES + 4
+        released = threading.Event()
+
+        def hold_again_and_again() -> None:
+            for _ in range(holds):
+                # taken again before the loop, woken by the release, can run
+                with gateway.store(write=True):
+                    released.wait(0.2)
+            released.set()
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            holder = pool.submit(hold_again_and_again)
+            _wait_for(lambda: _writer_lock_held(gateway))
+            reply = pool.submit(ams.call, "payments/pay", pay_body()).result(timeout=60)
+            holder.result(timeout=60)
+
+        assert reply.code == "PAYMENT_IN_PROCESS", reply.body
+        (on_thread,) = handler_threads
+        assert on_thread.startswith(API_THREAD), handler_threads
+        _assert_stored_and_counted_once(ams, gateway)
 
     def test_within_no_waiting_a_busy_database_raises_at_once_and_writes_nothing(
         self, gateway: Gateway
@@ -180,6 +217,23 @@ class TestOnSqlite:
             with self.this_process_writing(gateway, for_seconds=0.3):
                 _add_merchant(gateway, "SANDBOX_SECOND")
         assert _has_merchant(gateway, "SANDBOX_SECOND")
+
+
+def _assert_stored_and_counted_once(ams: AmsClient, gateway: Gateway) -> None:
+    assert _count(gateway) == 1
+    # counted once against the rate limit: the next request is the one refused
+    refused = ams.call("payments/inquiryPayment", {"paymentRequestId": "any"})
+    assert refused.code == "REQUEST_TRAFFIC_EXCEED_LIMIT", refused.body
+
+
+def _writer_lock_held(gateway: Gateway) -> bool:
+    """Another thread holds the store's writer lock (this one cannot take it)."""
+    with no_waiting():
+        try:
+            with gateway.store(write=True):
+                return False
+        except WouldWait:
+            return True
 
 
 def _add_merchant(gateway: Gateway, client_id: str) -> None:

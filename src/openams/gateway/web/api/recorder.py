@@ -17,7 +17,9 @@ from openams.gateway.domain.clock import Clock, system_clock
 from openams.gateway.domain.request_log import Exchange
 from openams.gateway.services.request_log import RequestLogService, entry_from
 
-log = logging.getLogger("openams.gateway.requests")
+#: The logger of the per-call lines; its handlers are flushed after each batch.
+CALLS_LOGGER = "openams.gateway.requests"
+log = logging.getLogger(CALLS_LOGGER)
 
 #: Exchanges waiting to be stored, at most.
 QUEUE_CAPACITY = 10_000
@@ -104,6 +106,7 @@ class RequestRecorder:
         if self.dropped:
             log.warning("request log: %d exchanges not stored (queue full)", self.dropped)
             self.dropped = 0
+        _flush_lines()
 
     def _store(self, batch: list[Exchange]) -> None:
         if self.service is None and not log.isEnabledFor(logging.INFO):
@@ -143,3 +146,13 @@ class RequestRecorder:
             return
         if dropped:
             log.info("request log: %d old entries dropped", dropped)
+            _flush_lines()
+
+
+def _flush_lines() -> None:
+    """Write out what the per-call logger's handlers keep (see cli/line_batches.py)."""
+    for handler in log.handlers:
+        try:
+            handler.flush()
+        except Exception:  # a closed or broken stream: logging's own rule, never raise
+            handler.handleError(logging.makeLogRecord({"msg": "flushing the call lines"}))

@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -23,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 from openams.gateway.domain.errors import DomainError
 from openams.gateway.domain.merchant import Merchant
 from openams.gateway.domain.request_log import Exchange
-from openams.gateway.waiting import WouldWait, no_waiting
+from openams.gateway.waiting import FreedLater, WouldWait, no_waiting
 from openams.gateway.web.api.auth import Authenticator, authenticate
 from openams.gateway.web.api.envelope import ResponseSigner, SignedAnswer
 from openams.gateway.web.api.headers import (
@@ -48,6 +47,9 @@ ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 #: them inline on the event loop. With ``loop_first`` a request runs on the loop until
 #: the database would make it wait (gateway/waiting.py), and only then on the threads.
 API_THREADS = 8
+#: How many times a request waits on the loop for the store's writer lock (then tries
+#: again there) before it goes to a request thread.
+LOOP_TRIES = 4
 #: The request threads' names start with this.
 THREAD_NAME = "openams-api"
 
@@ -86,6 +88,17 @@ class Call:
     model: BaseModel
 
 
+@dataclass(frozen=True, slots=True)
+class Unfinished:
+    """A request the event loop could not answer without waiting for the database."""
+
+    #: None: not prepared yet (authentication's read would have waited).
+    call: Call | None
+    #: All it met was this lock of the process's own (WouldWait.lock): the loop may wait
+    #: for it and try again; None: another process's write, so it goes to a thread.
+    lock: FreedLater | None
+
+
 @dataclass(slots=True)
 class Seen:
     """What the request log needs to know of a request beyond its answer."""
@@ -114,6 +127,7 @@ class AmsApi:
         *,
         loop_first: bool = False,
         recorder: RequestRecorder | None = None,
+        writer: FreedLater | None = None,
     ) -> None:
         self.operations = operations
         self.authenticator = authenticator
@@ -123,6 +137,9 @@ class AmsApi:
         self.threads = threads
         self.loop_first = loop_first
         self.recorder = recorder
+        #: The store's writer lock, on SQLite: a loop attempt waits while another thread
+        #: holds it (WouldWait.lock).
+        self.writer = writer
         self._executor: RequestThreads | None = None
 
     def routes(self) -> list[Route]:
@@ -205,9 +222,16 @@ class AmsApi:
             return self._answer(path, client_id, headers, raw, seen)
         if self.loop_first:
             outcome = self._attempt(path, client_id, headers, raw, seen)
+            tries = 1
+            while isinstance(outcome, Unfinished) and outcome.lock and tries < LOOP_TRIES:
+                await outcome.lock.when_free()
+                outcome = self._attempt(path, client_id, headers, raw, seen, outcome.call)
+                tries += 1
             if isinstance(outcome, SignedAnswer):
                 return outcome
-            return await self._pool().run(outcome)
+            if outcome.call is None:
+                return await self._pool().run(self._answer, path, client_id, headers, raw, seen)
+            return await self._pool().run(self._finish, path, client_id, outcome.call)
         # Verify, handle and sign in one hop to the request threads (the database calls
         # block).
         return await self._pool().run(self._answer, path, client_id, headers, raw, seen)
@@ -229,21 +253,25 @@ class AmsApi:
         headers: dict[str, str],
         raw: bytes,
         seen: Seen | None = None,
-    ) -> SignedAnswer | Callable[[], SignedAnswer]:
+        call: Call | None = None,
+    ) -> SignedAnswer | Unfinished:
         """The answer, made here on the event loop; or, when the database would make the
-        loop wait, what is left to do on a request thread."""
+        loop wait, what is left to do (``call``: the request as an earlier attempt
+        prepared it, authenticated and counted against the rate limit)."""
         with no_waiting():
             try:
-                call = self.prepare(path, headers, raw, seen)
-            except WouldWait:
-                return partial(self._answer, path, client_id, headers, raw, seen)
-            if isinstance(call, dict):
-                body = call
-            else:
-                try:
-                    body = self.handle(path, call)
-                except WouldWait:
-                    return partial(self._finish, path, client_id, call)
+                if call is None:
+                    prepared = self.prepare(path, headers, raw, seen)
+                    if isinstance(prepared, dict):
+                        return self.signer.answer(path, client_id, prepared)
+                    call = prepared
+                if self.writer is not None and self.writer.taken():
+                    # Wait for it before the handler runs, not after it did its work
+                    # up to the write and had to give up.
+                    return Unfinished(call, self.writer)
+                body = self.handle(path, call)
+            except WouldWait as exc:
+                return Unfinished(call, exc.lock)
         return self.signer.answer(path, client_id, body)
 
     def _finish(self, path: str, client_id: str, call: Call) -> SignedAnswer:
