@@ -7,38 +7,33 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Row, delete, func, insert, or_, select
+from sqlalchemy import Connection, Row, delete, func, or_, select
 
 from openams.gateway.domain.request_log import REQUEST_ID_FIELDS, LogEntry, LogQuery
 from openams.gateway.store.tables import request_log
 
-_INSERT = insert(request_log)
 _ID_COLUMNS = tuple(request_log.c[name] for name in REQUEST_ID_FIELDS.values())
 
 
-def _values(entry: LogEntry) -> dict[str, Any]:
-    values = {
-        "created_at": entry.created_at,
-        "client_id": entry.client_id,
-        "path": entry.path,
-        "payment_request_id": entry.payment_request_id,
-        "payment_id": entry.payment_id,
-        "refund_request_id": entry.refund_request_id,
-        "capture_request_id": entry.capture_request_id,
-        "result_status": entry.result_status,
-        "result_code": entry.result_code,
-        "result_message": entry.result_message,
-        "http_status": entry.http_status,
-        "latency_us": entry.latency_us,
-        "signature_check": entry.signature_check,
-        "request_headers": orjson.dumps(entry.request_headers).decode(),
-        "request_body": entry.request_body,
-        "response_headers": orjson.dumps(entry.response_headers).decode(),
-        "response_body": entry.response_body,
-    }
-    # PostgreSQL's text holds no NUL character; a request may carry one (in its path or
-    # body): it is stored as U+FFFD, as undecodable bytes are.
-    return {k: v.replace("\x00", "\ufffd") if isinstance(v, str) else v for k, v in values.items()}
+#: The stored columns (every one but the id), named as LogEntry's attributes.
+_COLUMNS = tuple(column.name for column in request_log.columns if not column.primary_key)
+_JSON_COLUMNS = frozenset({"request_headers", "response_headers"})
+#: A positional parameter, per the drivers' parameter styles.
+_MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+#: The insert of a row of _COLUMNS, per parameter marker.
+_INSERT_SQL: dict[str, str] = {}
+
+
+def _row(entry: LogEntry) -> tuple[Any, ...]:
+    row = []
+    for name in _COLUMNS:
+        value = getattr(entry, name)
+        if name in _JSON_COLUMNS:
+            value = orjson.dumps(value).decode()
+        # PostgreSQL's text holds no NUL character; a request may carry one (in its path
+        # or body): it is stored as U+FFFD, as undecodable bytes are.
+        row.append(value.replace("\x00", "\ufffd") if isinstance(value, str) else value)
+    return tuple(row)
 
 
 def _entry(row: Row[Any]) -> LogEntry:
@@ -73,7 +68,16 @@ class SqlRequestLogRepository:
         self._conn = conn
 
     def add_all(self, entries: Sequence[LogEntry]) -> None:
-        self._conn.execute(_INSERT, [_values(entry) for entry in entries])
+        # The driver's executemany with rows as tuples: SQLAlchemy's compiled insert
+        # processed every row's parameters again, about a third of the writer's time.
+        marker = _MARKERS[self._conn.dialect.paramstyle]  # sqlite3: qmark, psycopg: pyformat
+        sql = _INSERT_SQL.get(marker)
+        if sql is None:
+            sql = _INSERT_SQL[marker] = (
+                f"INSERT INTO request_log ({', '.join(_COLUMNS)}) "
+                f"VALUES ({', '.join([marker] * len(_COLUMNS))})"
+            )
+        self._conn.exec_driver_sql(sql, [_row(entry) for entry in entries])
 
     def get(self, log_id: int) -> LogEntry | None:
         row = self._conn.execute(select(request_log).where(request_log.c.log_id == log_id)).first()
