@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -16,8 +18,9 @@ async def _turns(count: int) -> None:
         await asyncio.sleep(0)
 
 
-def test_a_would_wait_names_the_lock_it_met() -> None:
-    lock = WriterLock()
+@contextmanager
+def held_by_another_thread(lock: WriterLock) -> Iterator[threading.Event]:
+    """The lock, taken by a thread of its own until the event yielded is set."""
     taken, leave = threading.Event(), threading.Event()
 
     def hold() -> None:
@@ -29,12 +32,17 @@ def test_a_would_wait_names_the_lock_it_met() -> None:
     holder.start()
     try:
         assert taken.wait(30)
-        with no_waiting(), pytest.raises(WouldWait) as raised:
-            lock.__enter__()
-        assert raised.value.lock is lock
+        yield leave
     finally:
         leave.set()
         holder.join(30)
+
+
+def test_a_would_wait_names_the_lock_it_met() -> None:
+    lock = WriterLock()
+    with held_by_another_thread(lock), no_waiting(), pytest.raises(WouldWait) as raised:
+        lock.__enter__()
+    assert raised.value.lock is lock
 
 
 def test_waiting_for_a_free_lock_ends_at_the_next_turn_of_the_loop() -> None:
@@ -50,23 +58,14 @@ def test_waiting_for_a_free_lock_ends_at_the_next_turn_of_the_loop() -> None:
 
 def test_a_waiter_is_woken_when_the_holder_lets_go_and_not_before() -> None:
     lock = WriterLock()
-    taken, leave = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with lock:
-            taken.set()
-            leave.wait(30)
 
     async def main() -> tuple[bool, bool]:
-        holder = threading.Thread(target=hold)
-        holder.start()
-        assert await asyncio.to_thread(taken.wait, 30)
-        free = lock.when_free()
-        await _turns(5)
-        held_then = free.done()
-        leave.set()
-        await asyncio.wait_for(free, 30)  # the timeout only breaks a missed wake-up
-        await asyncio.to_thread(holder.join, 30)
+        with held_by_another_thread(lock) as leave:
+            free = lock.when_free()
+            await _turns(5)
+            held_then = free.done()
+            leave.set()
+            await asyncio.wait_for(free, 30)  # the timeout only breaks a missed wake-up
         return held_then, free.done()
 
     assert asyncio.run(main()) == (False, True)
