@@ -151,20 +151,21 @@ class TestOnSqlite:
     def test_a_pay_that_keeps_meeting_the_writer_lock_goes_to_a_request_thread_at_last(
         self, ams: AmsClient, gateway: Gateway, handler_threads: list[str]
     ) -> None:
-        """A lock taken again at once by its holder, time after time: after LOOP_TRIES
-        waits on the loop the pay goes to a request thread, which waits its turn."""
-        holds = LOOP_TRIES + 4
-        released = threading.Event()
+        """A waiter woken while the lock is still held (taken again before the waiter
+        runs) waits again; after LOOP_TRIES attempts on the loop the pay goes to a
+        request thread, which waits its turn."""
+        lock = gateway.store.writer_lock
 
-        def hold_again_and_again() -> None:
-            for _ in range(holds):
-                # taken again before the loop, woken by the release, can run
-                with gateway.store(write=True):
-                    released.wait(0.2)
-            released.set()
+        def hold_and_wake() -> None:
+            with lock:
+                for _ in range(LOOP_TRIES - 1):
+                    _wait_for(lambda: lock.waiters == 1)
+                    with lock:  # re-entered and let go: the waiter is woken, still held
+                        pass
+                _wait_for(lambda: len(handler_threads) == 1)  # given to a request thread
 
         with ThreadPoolExecutor(max_workers=2) as pool:
-            holder = pool.submit(hold_again_and_again)
+            holder = pool.submit(hold_and_wake)
             _wait_for(lambda: _writer_lock_held(gateway))
             reply = pool.submit(ams.call, "payments/pay", pay_body()).result(timeout=60)
             holder.result(timeout=60)
