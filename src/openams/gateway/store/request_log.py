@@ -18,10 +18,12 @@ _ID_COLUMNS = tuple(request_log.c[name] for name in REQUEST_ID_FIELDS.values())
 #: The stored columns (every one but the id), named as LogEntry's attributes.
 _COLUMNS = tuple(column.name for column in request_log.columns if not column.primary_key)
 _JSON_COLUMNS = frozenset({"request_headers", "response_headers"})
-#: A positional parameter, per the drivers' parameter styles.
-_MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
-#: The insert of a row of _COLUMNS, per parameter marker.
-_INSERT_SQL: dict[str, str] = {}
+#: The insert of a row of _COLUMNS with positional parameters, per database.
+_INSERT_SQL = {
+    database: f"INSERT INTO request_log ({', '.join(_COLUMNS)})"
+    f" VALUES ({', '.join([marker] * len(_COLUMNS))})"
+    for database, marker in (("sqlite", "?"), ("postgresql", "%s"))
+}
 
 
 def _row(entry: LogEntry) -> tuple[Any, ...]:
@@ -70,13 +72,7 @@ class SqlRequestLogRepository:
     def add_all(self, entries: Sequence[LogEntry]) -> None:
         # The driver's executemany with rows as tuples: SQLAlchemy's compiled insert
         # processed every row's parameters again, about a third of the writer's time.
-        marker = _MARKERS[self._conn.dialect.paramstyle]  # sqlite3: qmark, psycopg: pyformat
-        sql = _INSERT_SQL.get(marker)
-        if sql is None:
-            sql = _INSERT_SQL[marker] = (
-                f"INSERT INTO request_log ({', '.join(_COLUMNS)}) "
-                f"VALUES ({', '.join([marker] * len(_COLUMNS))})"
-            )
+        sql = _INSERT_SQL[self._conn.dialect.name]
         self._conn.exec_driver_sql(sql, [_row(entry) for entry in entries])
 
     def get(self, log_id: int) -> LogEntry | None:

@@ -87,16 +87,16 @@ class SqlStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = is_sqlite(engine)
-        self._write_lock = self.writer_lock = WriterLock()
-        self.checkpointer = WalCheckpointer(engine, self._write_lock) if self._sqlite else None
+        self.writer_lock = WriterLock()
+        self.checkpointer = WalCheckpointer(engine, self.writer_lock) if self._sqlite else None
         self.new_payments = NewPaymentWriter(
-            engine, self._write_lock, self._committed_without_waiting
+            engine, self.writer_lock, self._committed_without_waiting
         )
 
     @contextmanager
     def __call__(self, *, write: bool = False) -> Iterator[SqlUnitOfWork]:
         if write and self._sqlite:
-            with self._write_lock, self._unit(write=True) as uow:
+            with self.writer_lock, self._unit(write=True) as uow:
                 yield uow
         else:
             with self._unit(write=write) as uow:

@@ -55,8 +55,7 @@ class WriterLock:
         with self._waiting_lock:
             self._waiting.append((loop, future))
         # Released between the failed attempt and the line above, nobody would wake it.
-        if self._lock.acquire(blocking=False):
-            self._lock.release()
+        if not self.taken():
             self._wake()
         return future
 
