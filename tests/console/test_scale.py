@@ -7,60 +7,15 @@ seconds rather than minutes.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Connection, text
-
 from openams.gateway.app import Gateway
 from openams.gateway.services.console import PaymentFilters
 from openams.gateway.store.console import payments_page_query
-
-ROWS = 1_000_000
-START = 1_700_000_000_000
-#: One payment in ten is SANDBOX_SMALL's, the rest SANDBOX_BIG's; three a second (ties).
-SEED = """
-INSERT INTO payments (payment_id, client_id, payment_request_id, status, currency,
-    amount_value, product_code, method_type, fingerprint, token, created_at, expires_at,
-    request_json, version, is_authorization)
-SELECT {p}, CASE WHEN n % 10 = 0 THEN 'SANDBOX_SMALL' ELSE 'SANDBOX_BIG' END, {r},
-    CASE n % 3 WHEN 0 THEN 'PROCESSING' WHEN 1 THEN 'SUCCESS' ELSE 'FAIL' END, 'HKD',
-    100 + n % 1000, 'CASHIER_PAYMENT', CASE n % 2 WHEN 0 THEN 'ALIPAY_HK' ELSE 'GCASH' END,
-    'f', {t}, :start + (n / 3) * 1000, :start + 1000000000, '{{}}', 1, 0
-FROM ({numbers}) AS seq
-"""
-
-
-def _seed(conn: Connection) -> None:
-    last = ROWS - 1
-    if conn.dialect.name == "sqlite":
-        numbers = (
-            "WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq "
-            f"WHERE n < {last}) SELECT n FROM seq"
-        )
-
-        def ident(prefix: str) -> str:
-            return f"printf('{prefix}%09d', n)"
-    else:
-        numbers = f"SELECT n FROM generate_series(0, {last}) AS n"
-
-        def ident(prefix: str) -> str:
-            return f"'{prefix}' || lpad(n::text, 9, '0')"
-
-    sql = SEED.format(p=ident("P"), r=ident("R"), t=ident("T"), numbers=numbers)
-    conn.execute(text(sql), {"start": START})
-    conn.exec_driver_sql("ANALYZE" if conn.dialect.name == "sqlite" else "ANALYZE payments")
-
-
-def _plan(conn: Connection, stmt: Any) -> str:
-    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    if conn.dialect.name == "sqlite":
-        return "\n".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
-    return "\n".join(str(row[0]) for row in conn.exec_driver_sql("EXPLAIN " + sql))
+from tests.seeded_payments import ROWS, START, query_plan, seed_payments
 
 
 def test_list_query_uses_the_client_created_index(gateway: Gateway) -> None:
     with gateway.engine.begin() as conn:
-        _seed(conn)
+        seed_payments(conn)
         seeded = conn.exec_driver_sql("SELECT count(*) FROM payments").scalar_one()
     assert seeded == ROWS
     queries = [
@@ -74,7 +29,7 @@ def test_list_query_uses_the_client_created_index(gateway: Gateway) -> None:
     ]
     with gateway.engine.connect() as conn:
         for stmt in queries:
-            plan = _plan(conn, stmt)
+            plan = query_plan(conn, stmt)
             assert "ix_payments_client_created" in plan, plan
             assert "SCAN payments\n" not in plan + "\n", plan  # SQLite: no full table scan
             assert "Seq Scan" not in plan, plan  # PostgreSQL: no sequential scan

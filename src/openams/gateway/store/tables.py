@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -108,7 +109,14 @@ payments = Table(
     UniqueConstraint("client_id", "payment_request_id", name="uq_payments_client_request"),
     Index("ix_payments_client_created", "client_id", "created_at"),
     Index("ix_payments_status_expires", "status", "expires_at"),
-    Index("ix_payments_status_settle", "status", "settle_at"),
+    # only PENDING payments get a settle_at: the others stay out of it (migration 0017)
+    Index(
+        "ix_payments_status_settle",
+        "status",
+        "settle_at",
+        sqlite_where=text("settle_at IS NOT NULL"),
+        postgresql_where=text("settle_at IS NOT NULL"),
+    ),
 )
 
 payment_sessions = Table(
