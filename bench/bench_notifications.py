@@ -26,6 +26,10 @@ second of the dispatcher's process is printed beside it. Reproduce::
     .venv/bin/python bench/bench_notifications.py --count 20000 --workers 1,2 \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
+Before the drain the heap is settled as ``openams worker`` settles it
+(``gateway/heap.py``; ``--settle-heap false`` leaves it as built), and the garbage
+collector's time during the drain is printed (``collector_s``, ``collections``).
+
 ``--merchants N`` shares the count out among N merchants (each has its own limit of
 attempts in flight, 4 by default). ``--profile FILE`` writes a cProfile of the drain
 (one run), as seen from the delivery loop's thread.
@@ -36,6 +40,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import gc
 import json
 import os
 import signal
@@ -57,6 +62,7 @@ from sqlalchemy import func, select
 
 from openams.gateway.app import Gateway, build_gateway
 from openams.gateway.domain.notification import DeliveryStatus, NotifyType
+from openams.gateway.heap import settle_heap
 from openams.gateway.settings import Settings
 from openams.gateway.store.tables import notifications
 from openams.protocol.keys import generate_key_pair
@@ -252,10 +258,13 @@ def one_dispatcher(args: argparse.Namespace, profile: Path | None) -> dict[str, 
             if args.database_work != "default":
                 options["database_on_loop"] = args.database_work == "loop"
             dispatcher = gateway.dispatcher(**options)
+            if args.settle_heap:
+                settle_heap()  # as `openams worker` does before it delivers
             previous = os.sched_getaffinity(0)
             pin_every_thread(dispatcher_cpus)
             profiler = cProfile.Profile() if profile else None
             try:
+                collector = CollectorTime()
                 wall, cpu = time.perf_counter(), time.process_time()
                 if profiler:  # cProfile sees one thread: the delivery loop's
                     on_loop(dispatcher, profiler.enable)
@@ -263,7 +272,9 @@ def one_dispatcher(args: argparse.Namespace, profile: Path | None) -> dict[str, 
                 if profiler:
                     on_loop(dispatcher, profiler.disable)
                 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                collector.stop()
             finally:
+                gc.unfreeze()  # the next run starts as this one did
                 dispatcher.close()
                 pin_every_thread(previous)
             if profiler and profile:
@@ -290,7 +301,30 @@ def one_dispatcher(args: argparse.Namespace, profile: Path | None) -> dict[str, 
         "acks_per_cpu_s": round(acknowledged / cpu),
         "bound_per_cpu_s": round(bound["cpu"]),
         "ratio_cpu": round(acknowledged / cpu / bound["cpu"], 3),
+        "settled_heap": args.settle_heap,
+        "collector_s": round(collector.seconds, 3),
+        "collections": collector.collections,
     }
+
+
+class CollectorTime:
+    """The cyclic garbage collector's time in this process from now until stop()."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.collections = 0
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def stop(self) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.collections += 1
 
 
 @contextlib.contextmanager
@@ -375,6 +409,12 @@ def main() -> None:
         help="where the dispatcher's database work runs (default: thread on PostgreSQL)",
     )
     parser.add_argument("--profile", type=Path, default=None)
+    parser.add_argument(
+        "--settle-heap",
+        type=lambda text: text == "true",
+        default=True,
+        help="true/false: settle the heap before the drain as `openams worker` does",
+    )
     parser.add_argument("--workers", default=None, help="e.g. 1,2: openams worker processes")
     parser.add_argument(
         "--merchants", type=int, default=1, help="the count shared out among this many"

@@ -18,6 +18,7 @@ from openams.cli._common import (
     public_url_option,
     settings_from,
 )
+from openams.gateway.heap import settle_heap
 from openams.gateway.settings import Settings
 
 
@@ -115,13 +116,24 @@ def _serve(
     gateway = build_gateway(settings)
     print_console_admin(gateway)
     if workers == 1:
-        uvicorn.run(create_app(settings, gateway=gateway), **options)
+        app = create_app(settings, gateway=gateway)
+        settle_heap()
+        uvicorn.run(app, **options)
         return
     gateway.engine.dispose()
     for name, value in settings.model_dump(exclude_none=True).items():
         if name in ("host", "port", "database_url", "public_url", "access_log"):
             os.environ[f"OPENAMS_{name.upper()}"] = str(value)
-    uvicorn.run(f"{create_app.__module__}:create_app", factory=True, workers=workers, **options)
+    uvicorn.run(f"{__name__}:{worker_app.__name__}", factory=True, workers=workers, **options)
+
+
+def worker_app() -> Any:
+    """One ``--workers`` process's app, its heap settled (gateway/heap.py)."""
+    from openams.gateway.app import create_app
+
+    app = create_app()
+    settle_heap()
+    return app
 
 
 @main.command()
@@ -146,6 +158,7 @@ def worker(database_url: str, poll_seconds: float) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     dispatcher = gateway.dispatcher()
+    settle_heap()
     click.echo(f"openams worker {dispatcher.owner}: delivering notifications", err=True)
     try:
         dispatcher.run_forever(stop, poll_seconds)
