@@ -23,21 +23,28 @@ FROM ({numbers}) AS seq
 """
 
 
-def seed_payments(conn: Connection) -> None:
-    last = ROWS - 1
+def numbers_up_to(conn: Connection, last: int) -> str:
+    """A query of one column ``n``: 0, 1, ... ``last``, made by the database itself."""
     if conn.dialect.name == "sqlite":
-        numbers = (
+        return (
             "WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq "
             f"WHERE n < {last}) SELECT n FROM seq"
         )
+    return f"SELECT n FROM generate_series(0, {last}) AS n"
 
-        def ident(prefix: str) -> str:
-            return f"printf('{prefix}%09d', n)"
-    else:
-        numbers = f"SELECT n FROM generate_series(0, {last}) AS n"
 
-        def ident(prefix: str) -> str:
-            return f"'{prefix}' || lpad(n::text, 9, '0')"
+def numbered_id(conn: Connection, prefix: str) -> str:
+    """An SQL expression: ``prefix`` and ``n`` in nine digits."""
+    if conn.dialect.name == "sqlite":
+        return f"printf('{prefix}%09d', n)"
+    return f"'{prefix}' || lpad(n::text, 9, '0')"
+
+
+def seed_payments(conn: Connection) -> None:
+    numbers = numbers_up_to(conn, ROWS - 1)
+
+    def ident(prefix: str) -> str:
+        return numbered_id(conn, prefix)
 
     sql = SEED.format(p=ident("P"), r=ident("R"), t=ident("T"), numbers=numbers)
     conn.execute(text(sql), {"start": START})

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, event, text
 from openams.gateway.app import Gateway
 from openams.gateway.domain.request_log import LogQuery
 from openams.protocol.keys import KeyPair
+from tests.seeded_payments import numbered_id, numbers_up_to
 
 ROWS = 1_000_000
 START = 1_700_000_000_000
@@ -39,16 +40,7 @@ _ROW_LINK = re.compile(r'href="/console/m/SANDBOX_SMALL/requests/(\d+)"')
 
 
 def _seed(conn: Connection) -> None:
-    last = ROWS - 1
-    if conn.dialect.name == "sqlite":
-        numbers = (
-            "WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq "
-            f"WHERE n < {last}) SELECT n FROM seq"
-        )
-        request_id = "printf('R%09d', n)"
-    else:
-        numbers = f"SELECT n FROM generate_series(0, {last}) AS n"
-        request_id = "'R' || lpad(n::text, 9, '0')"
+    numbers, request_id = numbers_up_to(conn, ROWS - 1), numbered_id(conn, "R")
     conn.execute(text(SEED.format(r=request_id, numbers=numbers)), {"start": START})
     if conn.dialect.name == "postgresql":  # the seeded ids were given, not drawn
         conn.exec_driver_sql(
