@@ -13,7 +13,10 @@ holder (the request log's writer, the WAL checkpointer, a hosted page) is done w
 milliseconds, and a hop costs every request that takes it about 0.1 ms of CPU.
 
 Once the attempt has committed a write, waiting is allowed again (:func:`wrote`): giving
-up after that would repeat the write on the thread.
+up after that would repeat the write on the thread. A new payment stored by a loop
+attempt may join the loop's batch instead (``no_waiting(batch=True)``): committed at
+the end of the turn, with the attempt's answer held until then (:func:`joined_batch`,
+``store/payment_writer.py``).
 """
 
 from __future__ import annotations
@@ -48,23 +51,46 @@ class WouldWait(Exception):
 
 class _Scope(threading.local):
     strict = False
+    #: The attempt's new payment may join the event loop's batch (committed later in
+    #: this turn of the loop); set by the API's loop attempts only.
+    batch = False
+    #: The batch commit this attempt's write joined: its answer waits for it.
+    commit: Awaitable[None] | None = None
 
 
 _scope = _Scope()
 
 
 @contextmanager
-def no_waiting() -> Iterator[None]:
-    """Within this block (on this thread), a database wait raises :class:`WouldWait`."""
-    _scope.strict = True
+def no_waiting(*, batch: bool = False) -> Iterator[None]:
+    """Within this block (on this thread), a database wait raises :class:`WouldWait`;
+    with ``batch``, a new payment may be left to the event loop's batch commit
+    (:func:`joined_batch`, then :func:`take_batch_commit` once the block is over)."""
+    _scope.strict, _scope.batch, _scope.commit = True, batch, None
     try:
         yield
     finally:
-        _scope.strict = False
+        _scope.strict = _scope.batch = False
 
 
 def may_wait() -> bool:
     return not _scope.strict
+
+
+def may_batch() -> bool:
+    """A write here may join the event loop's batch instead of committing at once."""
+    return _scope.strict and _scope.batch
+
+
+def joined_batch(commit: Awaitable[None]) -> None:
+    """This attempt's write is durable once ``commit`` is done (or failed with it)."""
+    _scope.commit = commit
+
+
+def take_batch_commit() -> Awaitable[None] | None:
+    """The batch commit the last attempt on this thread joined, if any (once)."""
+    commit, _scope.commit = _scope.commit, None
+    return commit
 
 
 def wrote() -> None:

@@ -12,11 +12,25 @@ run on the DBAPI connection the engine's pool hands out:
 
 The row is durable when :meth:`NewPaymentWriter.insert_new` returns True; False means
 the (client id, paymentRequestId) was taken, and the caller goes the long way round.
+
+On the event loop (the API's loop attempts, ``waiting.no_waiting(batch=True)``) the new
+payments of one turn of the loop share one transaction instead: the first opens it
+(``BEGIN IMMEDIATE``, holding the writer lock open), a callback the turn schedules
+commits it, and each request's answer waits for that commit (``waiting.joined_batch``):
+durable before it is sent, and ``U/UNKNOWN_EXCEPTION`` if the commit fails (nothing was
+stored; the resend stores it). A commit writes each page it changed once, whatever the
+number of rows: the table's and the time-ordered indexes' last pages are shared by the
+batch. Any other write of the loop's thread meanwhile commits the batch first
+(``WriterLock.hold_open``), so it never waits for a transaction of its own thread.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, event
@@ -27,7 +41,9 @@ from openams.gateway.store.engine import is_sqlite
 from openams.gateway.store.repositories import payment_row
 from openams.gateway.store.tables import payments
 from openams.gateway.store.writer_lock import WriterLock, busy_means_would_wait
-from openams.gateway.waiting import WouldWait, may_wait, wrote
+from openams.gateway.waiting import WouldWait, joined_batch, may_batch, may_wait, wrote
+
+log = logging.getLogger("openams.gateway.store")
 
 _COMPILED: dict[tuple[str, tuple[str, ...]], str] = {}
 
@@ -56,6 +72,17 @@ def _compile(engine: Engine, columns: tuple[str, ...]) -> str:
     return str(stmt.compile(dialect=dialect))
 
 
+@dataclass(slots=True)
+class _Batch:
+    """The event loop's open transaction of new payments."""
+
+    conn: Any
+    committed: asyncio.Future[None]
+    #: The event loop's thread.
+    thread: int
+    rows: int = 0
+
+
 class NewPaymentWriter:
     def __init__(
         self,
@@ -74,6 +101,10 @@ class NewPaymentWriter:
         # Keyed by may_wait(): SQLite connections keep the busy timeout and checkpointing
         # the engine's checkout hook gave them when they were opened.
         self._idle: dict[bool, list[Any]] = {True: [], False: []}
+        self._batch: _Batch | None = None
+        #: Batches committed, and the new payments they stored.
+        self.batches = 0
+        self.batched_rows = 0
         event.listen(engine, "engine_disposed", self._close_idle)
 
     def insert_new(self, payment: Payment) -> bool:
@@ -81,6 +112,8 @@ class NewPaymentWriter:
         True when this call stored it."""
         params = payment_row(payment)
         sql = _insert_sql(self._engine, tuple(params))
+        if self._sqlite and may_batch():
+            return self._insert_batched(sql, params)
         insert = self._insert_sqlite if self._sqlite else self._insert_postgresql
         waits = may_wait()
         conn, reused = self._take(waits)
@@ -112,6 +145,81 @@ class NewPaymentWriter:
             if not waits:
                 self._committed_without_waiting()
         return inserted
+
+    def _insert_batched(self, sql: str, params: Any) -> bool:
+        batch = self._batch
+        if batch is None:
+            batch = self._open_batch()
+        elif batch.thread != threading.get_ident():
+            # Another event loop's batch (two servers on one gateway, as in tests): its
+            # thread holds the writer lock until the end of its turn.
+            raise WouldWait(self._write_lock)
+        if not batch.conn.in_transaction:
+            # A few errors (disk full, I/O) roll the whole transaction back: the rows
+            # before are gone, and their answers wait for a commit that will fail.
+            raise RuntimeError("the batch's transaction was rolled back")
+        inserted = bool(batch.conn.execute(sql, params).fetchall())
+        if inserted:
+            batch.rows += 1
+            joined_batch(batch.committed)
+            wrote()
+        return inserted
+
+    def _open_batch(self) -> _Batch:
+        loop = asyncio.get_running_loop()
+        conn, reused = self._take(False)
+        try:
+            self._begin(conn)
+        except WouldWait:
+            self._idle[False].append(conn)
+            raise
+        except Exception:
+            stale = reused and _is_broken(conn)
+            conn.close()
+            if not stale:
+                raise
+            conn, _ = self._take(False, fresh=True)  # as insert_new does
+            try:
+                self._begin(conn)
+            except BaseException:
+                conn.close()
+                raise
+        batch = self._batch = _Batch(conn, loop.create_future(), threading.get_ident())
+        loop.call_soon(self._commit_batch)
+        return batch
+
+    def _begin(self, conn: Any) -> None:
+        self._write_lock.hold_open(self._commit_batch)
+        try:
+            with busy_means_would_wait():  # another process's write transaction
+                conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._write_lock.release_open()
+            raise
+
+    def _commit_batch(self) -> None:
+        """Commit the open batch (the turn's callback, or a write of the loop's thread
+        that must not wait for it); nothing when it was committed already."""
+        batch, self._batch = self._batch, None
+        if batch is None:
+            return
+        try:
+            batch.conn.execute("COMMIT")
+        except Exception as exc:
+            log.exception("the event loop's batch of %d new payments failed", batch.rows)
+            if batch.conn.in_transaction:
+                batch.conn.execute("ROLLBACK")
+            batch.committed.set_exception(exc)
+            if not batch.rows:
+                batch.committed.exception()  # nobody waits for it
+        else:
+            batch.committed.set_result(None)
+            self.batches += 1
+            self.batched_rows += batch.rows
+        finally:
+            self._idle[False].append(batch.conn)
+            self._write_lock.release_open()
+        self._committed_without_waiting()
 
     @property
     def idle_connections(self) -> tuple[Any, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
@@ -25,10 +25,29 @@ class WriterLock:
         # Event-loop futures waiting for the lock to be free (WouldWait.lock).
         self._waiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self._waiting_lock = threading.Lock()
+        # The thread holding the lock for an open transaction, and how to end it.
+        self._held_open: tuple[int, Callable[[], None]] | None = None
 
     def __enter__(self) -> None:
         if not self._lock.acquire(blocking=may_wait()):
             raise WouldWait(self)
+        held_open = self._held_open
+        if held_open is not None and held_open[0] == threading.get_ident():
+            held_open[1]()  # this thread's open transaction first: see hold_open
+
+    def hold_open(self, flush: Callable[[], None]) -> None:
+        """Take the lock, without waiting (:class:`WouldWait`), for a transaction left
+        open when this call returns (the event loop's batch of new payments), until
+        :meth:`release_open`. Should this thread enter the lock meanwhile (a write on
+        another connection, which would wait for that transaction), ``flush`` runs first:
+        it ends the transaction and calls :meth:`release_open`."""
+        if not self._lock.acquire(blocking=False):
+            raise WouldWait(self)
+        self._held_open = (threading.get_ident(), flush)
+
+    def release_open(self) -> None:
+        self._held_open = None
+        self.__exit__(None, None, None)
 
     def __exit__(
         self,

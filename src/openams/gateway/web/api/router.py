@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 from openams.gateway.domain.errors import DomainError
 from openams.gateway.domain.merchant import Merchant
 from openams.gateway.domain.request_log import Exchange
-from openams.gateway.waiting import FreedLater, WouldWait, no_waiting
+from openams.gateway.waiting import FreedLater, WouldWait, no_waiting, take_batch_commit
 from openams.gateway.web.api.auth import Authenticator, authenticate
 from openams.gateway.web.api.envelope import ResponseSigner, SignedAnswer
 from openams.gateway.web.api.headers import (
@@ -228,13 +228,28 @@ class AmsApi:
                 outcome = self._attempt(path, client_id, headers, raw, seen, outcome.call)
                 tries += 1
             if isinstance(outcome, SignedAnswer):
-                return outcome
+                # taken before any await: the next attempt on this thread would replace it
+                commit = take_batch_commit()
+                if commit is None:
+                    return outcome
+                return await self._after(commit, outcome, path, client_id)
             if outcome.call is None:
                 return await self._pool().run(self._answer, path, client_id, headers, raw, seen)
             return await self._pool().run(self._finish, path, client_id, outcome.call)
         # Verify, handle and sign in one hop to the request threads (the database calls
         # block).
         return await self._pool().run(self._answer, path, client_id, headers, raw, seen)
+
+    async def _after(
+        self, commit: Awaitable[None], answer: SignedAnswer, path: str, client_id: str
+    ) -> SignedAnswer:
+        """The answer once the batch commit its write joined is done; if that commit
+        failed, nothing was stored: U, and the resend stores it."""
+        try:
+            await commit
+        except Exception:
+            return self.signer.answer(path, client_id, {"result": result("UNKNOWN_EXCEPTION")})
+        return answer
 
     def _answer(
         self,
@@ -258,7 +273,7 @@ class AmsApi:
         """The answer, made here on the event loop; or, when the database would make the
         loop wait, what is left to do (``call``: the request as an earlier attempt
         prepared it, authenticated and counted against the rate limit)."""
-        with no_waiting():
+        with no_waiting(batch=True):
             try:
                 if call is None:
                     prepared = self.prepare(path, headers, raw, seen)
