@@ -31,7 +31,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, bindparam, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -44,6 +44,7 @@ from openams.gateway.store.writer_lock import WriterLock, busy_means_would_wait
 from openams.gateway.waiting import WouldWait, joined_batch, may_batch, may_wait, wrote
 
 log = logging.getLogger("openams.gateway.store")
+T = TypeVar("T")
 
 _COMPILED: dict[tuple[str, tuple[str, ...]], str] = {}
 
@@ -116,29 +117,9 @@ class NewPaymentWriter:
             return self._insert_batched(sql, params)
         insert = self._insert_sqlite if self._sqlite else self._insert_postgresql
         waits = may_wait()
-        conn, reused = self._take(waits)
-        try:
-            inserted = insert(conn, sql, params)
-        except WouldWait:
-            self._idle[waits].append(conn)
-            raise
-        except Exception:
-            stale = reused and _is_broken(conn)
-            conn.close()
-            if not stale:
-                raise
-            # An idle connection the database dropped (a restart): once more on a fresh
-            # one. Safe: if the first insert did land, this one reports the request id
-            # taken and the caller replays the stored payment.
-            conn, _ = self._take(waits, fresh=True)
-            try:
-                inserted = insert(conn, sql, params)
-            except BaseException:
-                conn.close()
-                raise
-        except BaseException:
-            conn.close()
-            raise
+        # Safe on a fresh connection again: if the first insert did land, the second
+        # reports the request id taken and the caller replays the stored payment.
+        conn, inserted = self._on_live_connection(waits, lambda conn: insert(conn, sql, params))
         self._idle[waits].append(conn)
         if inserted:
             wrote()
@@ -167,26 +148,35 @@ class NewPaymentWriter:
 
     def _open_batch(self) -> _Batch:
         loop = asyncio.get_running_loop()
-        conn, reused = self._take(False)
+        conn, _ = self._on_live_connection(False, self._begin)
+        batch = self._batch = _Batch(conn, loop.create_future(), threading.get_ident())
+        loop.call_soon(self._commit_batch)
+        return batch
+
+    def _on_live_connection(self, waits: bool, work: Callable[[Any], T]) -> tuple[Any, T]:
+        """``work`` on an idle connection (or a new one), and that connection, which the
+        caller keeps. An idle connection the database dropped (a restart) is closed and
+        ``work`` runs once more on a fresh one; WouldWait puts the connection back."""
+        conn, reused = self._take(waits)
         try:
-            self._begin(conn)
+            return conn, work(conn)
         except WouldWait:
-            self._idle[False].append(conn)
+            self._idle[waits].append(conn)
             raise
         except Exception:
             stale = reused and _is_broken(conn)
             conn.close()
             if not stale:
                 raise
-            conn, _ = self._take(False, fresh=True)  # as insert_new does
-            try:
-                self._begin(conn)
-            except BaseException:
-                conn.close()
-                raise
-        batch = self._batch = _Batch(conn, loop.create_future(), threading.get_ident())
-        loop.call_soon(self._commit_batch)
-        return batch
+        except BaseException:
+            conn.close()
+            raise
+        conn, _ = self._take(waits, fresh=True)
+        try:
+            return conn, work(conn)
+        except BaseException:
+            conn.close()
+            raise
 
     def _begin(self, conn: Any) -> None:
         self._write_lock.hold_open(self._commit_batch)
