@@ -78,7 +78,7 @@ def test_processing_then_success_account(ams: AmsClient, browsing: Browsing) -> 
     phone.get_by_test_id("password").fill("pw")
     phone.get_by_test_id("login").click()
     phone.get_by_test_id("confirm").click()
-    assert phone.get_by_test_id("processing").is_visible()
+    expect(phone.get_by_test_id("processing")).to_be_visible()  # waits for the page after the POST
     # "Check again" is a neutral secondary button, not the red of a decline.
     expect_colours(phone.get_by_test_id("check-again"), NEUTRAL)
     browsing.shot(phone, "processing")
