@@ -70,15 +70,7 @@ class AmsClient:
             if isinstance(body, bytes)
             else (body.encode() if isinstance(body, str) else json.dumps(body, indent=3).encode())
         )
-        when = request_time or now_iso()
-        signature = sign("POST", sign_path or target, self.client_id, when, raw, self.private_key)
-        sent = {
-            "Content-Type": "application/json; charset=UTF-8",
-            "Request-Time": when,
-            "client-id": self.client_id,
-            "Signature": build_signature_header(signature, self.key_version),
-            **self.extra_headers,
-        }
+        sent = self.signed_headers(sign_path or target, raw, request_time)
         for name, value in (headers or {}).items():
             sent = {k: v for k, v in sent.items() if k.lower() != name.lower()}
             if value != "":
@@ -87,6 +79,20 @@ class AmsClient:
         return self.check_signed(
             target, response.status_code, dict(response.headers), response.content
         )
+
+    def signed_headers(
+        self, path: str, raw: bytes, request_time: str | None = None
+    ) -> dict[str, str]:
+        """The headers of a request with body ``raw`` signed over ``path``."""
+        when = request_time or now_iso()
+        signature = sign("POST", path, self.client_id, when, raw, self.private_key)
+        return {
+            "Content-Type": "application/json; charset=UTF-8",
+            "Request-Time": when,
+            "client-id": self.client_id,
+            "Signature": build_signature_header(signature, self.key_version),
+            **self.extra_headers,
+        }
 
     def check_signed(self, path: str, status: int, headers: dict[str, str], raw: bytes) -> AmsReply:
         assert status == 200, (status, raw[:500])

@@ -79,8 +79,6 @@ class _Batch:
 
     conn: Any
     committed: asyncio.Future[None]
-    #: The event loop's thread.
-    thread: int
     rows: int = 0
 
 
@@ -102,7 +100,9 @@ class NewPaymentWriter:
         # Keyed by may_wait(): SQLite connections keep the busy timeout and checkpointing
         # the engine's checkout hook gave them when they were opened.
         self._idle: dict[bool, list[Any]] = {True: [], False: []}
-        self._batch: _Batch | None = None
+        # The open batch of each event loop's thread (one in a server; tests may run two
+        # servers on one gateway: the second meets the writer lock the first holds).
+        self._batches: dict[int, _Batch] = {}
         #: Batches committed, and the new payments they stored.
         self.batches = 0
         self.batched_rows = 0
@@ -128,13 +128,7 @@ class NewPaymentWriter:
         return inserted
 
     def _insert_batched(self, sql: str, params: Any) -> bool:
-        batch = self._batch
-        if batch is None:
-            batch = self._open_batch()
-        elif batch.thread != threading.get_ident():
-            # Another event loop's batch (two servers on one gateway, as in tests): its
-            # thread holds the writer lock until the end of its turn.
-            raise WouldWait(self._write_lock)
+        batch = self._batches.get(threading.get_ident()) or self._open_batch()
         if not batch.conn.in_transaction:
             # A few errors (disk full, I/O) roll the whole transaction back: the rows
             # before are gone, and their answers wait for a commit that will fail.
@@ -149,7 +143,7 @@ class NewPaymentWriter:
     def _open_batch(self) -> _Batch:
         loop = asyncio.get_running_loop()
         conn, _ = self._on_live_connection(False, self._begin)
-        batch = self._batch = _Batch(conn, loop.create_future(), threading.get_ident())
+        batch = self._batches[threading.get_ident()] = _Batch(conn, loop.create_future())
         loop.call_soon(self._commit_batch)
         return batch
 
@@ -190,7 +184,7 @@ class NewPaymentWriter:
     def _commit_batch(self) -> None:
         """Commit the open batch (the turn's callback, or a write of the loop's thread
         that must not wait for it); nothing when it was committed already."""
-        batch, self._batch = self._batch, None
+        batch = self._batches.pop(threading.get_ident(), None)
         if batch is None:
             return
         try:

@@ -67,6 +67,8 @@ merchant_keys = Table(
     Column("retired_at", BigInteger),
 )
 
+_HAS_SETTLE_AT = text("settle_at IS NOT NULL")
+
 payments = Table(
     "payments",
     metadata,
@@ -114,8 +116,8 @@ payments = Table(
         "ix_payments_status_settle",
         "status",
         "settle_at",
-        sqlite_where=text("settle_at IS NOT NULL"),
-        postgresql_where=text("settle_at IS NOT NULL"),
+        sqlite_where=_HAS_SETTLE_AT,
+        postgresql_where=_HAS_SETTLE_AT,
     ),
 )
 

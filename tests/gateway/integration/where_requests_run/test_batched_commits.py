@@ -22,8 +22,7 @@ from openams.gateway.app import Gateway, create_app
 from openams.gateway.waiting import no_waiting, take_batch_commit
 from openams.protocol.keys import KeyPair
 from openams.protocol.models import PayRequest
-from openams.protocol.signing import build_signature_header, sign
-from tests.ams_client import AmsClient, AmsReply, now_iso
+from tests.ams_client import AmsClient, AmsReply
 from tests.gateway.integration.payloads import pay_body
 
 POISON = "a row that makes the batch commit fail"
@@ -87,14 +86,8 @@ async def _pay_in_one_turn(
     async with httpx.AsyncClient(transport=transport, base_url="http://openams.test") as client:
 
         async def pay(body: dict[str, Any]) -> AmsReply:
-            raw, when = json.dumps(body).encode(), now_iso()
-            signature = sign("POST", path, ams.client_id, when, raw, ams.private_key)
-            headers = {
-                "Content-Type": "application/json; charset=UTF-8",
-                "Request-Time": when,
-                "client-id": ams.client_id,
-                "Signature": build_signature_header(signature),
-            }
+            raw = json.dumps(body).encode()
+            headers = ams.signed_headers(path, raw)
             response = await client.post(path, content=raw, headers=headers)
             return ams.check_signed(
                 path, response.status_code, dict(response.headers), response.content
