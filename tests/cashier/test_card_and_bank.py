@@ -4,6 +4,7 @@ bank-transfer instructions page, end to end in Chromium."""
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +45,10 @@ def fill_card(
     page.get_by_test_id("expiry-month").fill(month)
     page.get_by_test_id("expiry-year").fill(year)
     page.get_by_test_id("cvv").fill(cvv)
+
+
+#: The CVV field by its name, quoted (JSON, JSON within JSON, a row's repr) or in a form.
+CVV_FIELD = re.compile(r"""["']cvv\\*["']|\bcvv=""", re.IGNORECASE)
 
 
 def all_rows_text(gateway: Gateway) -> str:
@@ -109,7 +114,10 @@ def test_card_with_3ds_challenge_and_saved_card(
 
     # Never the card number or the CVV, neither in the database nor in any log line.
     stored = all_rows_text(gateway)
-    assert "4000000000003220" not in stored and "'987'" not in stored and "cvv" not in stored
+    assert "4000000000003220" not in stored and "'987'" not in stored
+    # The field as stored JSON, a row's repr or a form would name it: the stored random
+    # base64 (keys, signatures) holds "cvv" now and then (one run of CI in about 70).
+    assert not CVV_FIELD.search(stored), CVV_FIELD.search(stored)
     assert "4000000000003220" not in caplog.text and "4000 0000 0000 3220" not in caplog.text
 
 
