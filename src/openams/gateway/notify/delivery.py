@@ -13,7 +13,6 @@ and certificate verification keep the URL's host name (``http11.py``).
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import time
@@ -25,6 +24,7 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from openams.gateway.domain.notification import ClaimedNotification
+from openams.gateway.notify.deadlines import Deadlines
 from openams.gateway.notify.http11 import Client, HttpError, UnreadableAnswer
 from openams.protocol.signing import build_signature_header, sign
 
@@ -87,11 +87,11 @@ async def attempt(
     notification: ClaimedNotification,
     key: rsa.RSAPrivateKey,
     key_version: str,
-    timeout_seconds: float = DELIVERY_TIMEOUT_SECONDS,
+    deadlines: Deadlines,
     *,
     signed: dict[str, str] | None = None,
 ) -> Result:
-    """POST once; the whole attempt (after signing) ends within ``timeout_seconds``.
+    """POST once; the whole attempt (after signing) ends within ``deadlines.seconds``.
     ``signed``: the headers ``signed_headers`` made for this attempt beforehand (the
     dispatcher signs a few attempts ahead, in a batch), else it signs now. Raises
     ``ssrf.BlockedTarget`` when the URL's host may not be reached."""
@@ -101,10 +101,10 @@ async def attempt(
     headers["accept-encoding"] = "identity"
     started = time.perf_counter()
     try:
-        async with asyncio.timeout(timeout_seconds):
+        with deadlines.bound():
             answer = await client.post(notification.url, headers, body, limit=MAX_RESPONSE_BYTES)
     except TimeoutError:
-        return _failed(started, f"timeout after {timeout_seconds:g} s", headers)
+        return _failed(started, f"timeout after {deadlines.seconds:g} s", headers)
     except HttpError as exc:
         return _failed(started, f"{type(exc).__name__}: {exc}", headers)
     except UnreadableAnswer as exc:  # a compressed answer that does not decompress

@@ -47,6 +47,7 @@ from openams.gateway.domain.notification import (
     delay_before_attempt,
 )
 from openams.gateway.domain.ports import UnitOfWork, UnitOfWorkFactory
+from openams.gateway.notify.deadlines import Deadlines
 from openams.gateway.notify.delivery import (
     DELIVERY_TIMEOUT_SECONDS,
     Result,
@@ -129,6 +130,7 @@ class Dispatcher:
             batch=RECORD_BATCH * self.concurrency,
             ahead=self._sign_ahead,
         )
+        self._deadlines = Deadlines(self.timeout_seconds)
         self._closing = False
         self._database_thread: ThreadPoolExecutor | None = None
         #: The last claim filled every free slot: more may be due at once.
@@ -321,15 +323,20 @@ class Dispatcher:
             return
         client_id = queue[0].notification.client_id
         window = self._deliveries.starts_within(client_id, SIGNED_AHEAD_SECONDS / 2)
-        upcoming = list(islice(queue, min(SIGN_AHEAD, window)))
-        unsigned = [job for job in upcoming if job.signed is None]
-        if not unsigned or len(upcoming) - len(unsigned) >= (len(upcoming) + 1) // 2:
+        upcoming = min(SIGN_AHEAD, window, len(queue))
+        # The signed jobs are always the first of the queue (signed from its head, started
+        # from its head, added at its tail): at least half of the upcoming ones are signed
+        # when the one in the middle is. Called whenever a job starts, so no copy here.
+        if queue[(upcoming + 1) // 2 - 1].signed is not None:
             return
         now = time.monotonic()
-        for job in unsigned:
-            notification = job.notification
-            job.signed = signed_headers(notification, notification.body, self.key, self.key_version)
-            job.signed_at = now
+        for job in islice(queue, upcoming):
+            if job.signed is None:
+                notification = job.notification
+                job.signed = signed_headers(
+                    notification, notification.body, self.key, self.key_version
+                )
+                job.signed_at = now
 
     async def _deliver(self, job: Job) -> _Outcome:
         notification, chaos = job.notification, job.chaos
@@ -355,7 +362,7 @@ class Dispatcher:
                 notification,
                 self.key,
                 self.key_version,
-                self.timeout_seconds,
+                self._deadlines,
                 signed=signed,
             )
         except BlockedTarget as exc:
@@ -363,7 +370,7 @@ class Dispatcher:
         duplicate = None
         if chaos.duplicate and not self._closing:
             duplicate = await attempt(
-                client, notification, self.key, self.key_version, self.timeout_seconds
+                client, notification, self.key, self.key_version, self._deadlines
             )
         return _Outcome(notification, number, "delivery", result, duplicate)
 
@@ -400,11 +407,14 @@ class Dispatcher:
         real_now = self.clock()
         records: list[tuple[ClaimedNotification, DeliveryAttempt]] = []
         rows: list[DeliveryAttempt] = []
+        nows: dict[str, int] = {}
         for outcome in outcomes:
             notification, result = outcome.notification, outcome.result
-            # on the merchant's clock, as its notification's schedule is (the repository
-            # reads each merchant's offset once per unit of work)
-            now = real_now + uow.merchants.clock_offset(notification.client_id)
+            # on the merchant's clock, as its notification's schedule is
+            now = nows.get(notification.client_id)
+            if now is None:
+                offset = uow.merchants.clock_offset(notification.client_id)
+                now = nows[notification.client_id] = real_now + offset
             record = _attempt_row(notification, outcome.number, outcome.kind, result, now)
             rows.append(record)
             if outcome.duplicate is not None:
