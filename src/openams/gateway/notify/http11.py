@@ -10,7 +10,7 @@ What it keeps of the delivery path's promises:
 - every connection goes to an address ``ssrf.checked_addresses`` allowed for the
   target's policy (resolved once: DNS rebinding reaches nothing new); a kept-alive
   connection is reused only for the same policy, scheme, host and port;
-- the caller bounds the whole exchange (``asyncio.timeout``): connecting, TLS, sending
+- the caller bounds the whole exchange (``deadlines.py``): connecting, TLS, sending
   and reading the answer, so an answer dripped a byte at a time is cut at the deadline;
 - at most ``limit`` bytes of the answer are read (after gzip/deflate decoding, for a
   merchant that compresses anyway); the rest is never read, the connection is closed;
@@ -297,7 +297,7 @@ class Client:
     )
 
     async def post(self, url: str, headers: dict[str, str], body: bytes, *, limit: int) -> Answer:
-        """POST ``body``; the caller bounds the time (``asyncio.timeout``)."""
+        """POST ``body``; the caller bounds the time (a deadline, ``deadlines.py``)."""
         target, head = _prepared(url)
         request = _request_bytes(head, headers, body)
         connection = self._take_idle(target)
