@@ -19,12 +19,30 @@ def run(main: object) -> None:
 def test_an_attempt_still_running_at_its_deadline_raises_timeout() -> None:
     async def main() -> None:
         deadlines = Deadlines(SECONDS)
-        with pytest.raises(TimeoutError):
-            async with asyncio.timeout(30):  # a guard: without the deadline, this fails
-                with deadlines.bound():
-                    await asyncio.Event().wait()
+        await outlives_its_deadline(deadlines)
 
     run(main())
+
+
+async def outlives_its_deadline(deadlines: Deadlines) -> None:
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(30) as guard:  # without the deadline, the guard expires
+            with deadlines.bound():
+                await asyncio.Event().wait()
+    assert not guard.expired()
+
+
+def test_a_new_event_loop_gets_a_timer_of_its_own() -> None:
+    """A dispatcher started again after close runs on a new loop: the timer the old
+    loop held never fires there."""
+    deadlines = Deadlines(SECONDS)
+
+    async def ends_at_once() -> None:
+        with deadlines.bound():
+            await asyncio.sleep(0)
+
+    run(ends_at_once())  # its loop closes with the timer still set
+    run(outlives_its_deadline(deadlines))
 
 
 def test_no_attempt_is_cancelled_before_its_own_deadline() -> None:

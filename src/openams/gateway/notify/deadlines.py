@@ -65,12 +65,18 @@ class Deadlines:
         self.seconds = seconds
         self._running: deque[_Bound] = deque()
         self._timer: asyncio.TimerHandle | None = None
+        #: The loop the timer is set on: a dispatcher started again after ``close`` runs
+        #: on a new loop, where the old loop's timer would never fire.
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def bound(self) -> _Bound:
         return _Bound(self)
 
     def _start(self, bound: _Bound) -> None:
         loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop, self._timer = loop, None
+            self._running.clear()  # what ran on a loop that is gone
         bound.at = loop.time() + self.seconds
         self._running.append(bound)
         if self._timer is None:
