@@ -65,6 +65,33 @@ def test_signed_content_is_utf8_and_takes_bytes_as_is() -> None:
     assert from_str.endswith(text.encode("utf-8"))
 
 
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@given(_TEXT, _TEXT, _TEXT, _TEXT, _TEXT)
+def test_signed_content_is_the_same_for_text_and_for_its_bytes(
+    method: str, path: str, client_id: str, time: str, body: str
+) -> None:
+    """Text takes the formatted path, bytes the joined one: the same bytes either way,
+    and both the definition's."""
+    expected = (
+        method.upper().encode()
+        + b" "
+        + path.encode()
+        + b"\n"
+        + client_id.encode()
+        + b"."
+        + time.encode()
+        + b"."
+        + body.encode()
+    )
+    assert signed_content(method, path, client_id, time, body) == expected
+    assert signed_content(method, path, client_id, time, body.encode()) == expected
+    as_bytes = [value.encode() for value in (path, client_id, time)]
+    mixed = signed_content(method, *as_bytes, body)  # type: ignore[arg-type]
+    assert mixed == expected
+
+
 def test_signed_content_keeps_the_body_byte_for_byte() -> None:
     """No re-serialisation: indentation, key order and escapes are part of what is signed."""
     a = signed_content("POST", PATH, CLIENT_ID, TIME, '{"a": 1, "b": 2}')

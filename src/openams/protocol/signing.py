@@ -35,6 +35,10 @@ def _b(value: str | bytes) -> bytes:
 
 def signed_content(method: str, path: str, client_id: str, time: str, body: str | bytes) -> bytes:
     """The exact bytes that are signed: ``METHOD path\\nclient-id.time.body``."""
+    if type(method) is str and type(path) is str and type(client_id) is str and type(time) is str:
+        # one format and one encode: a third of the join's cost, on every message
+        head = f"{method.upper()} {path}\n{client_id}.{time}.".encode()
+        return head + (body if isinstance(body, bytes) else body.encode())
     return b"".join(
         (_b(method.upper()), b" ", _b(path), b"\n", _b(client_id), b".", _b(time), b".", _b(body))
     )
@@ -135,7 +139,9 @@ class SignatureHeader:
 
 
 def build_signature_header(signature_value: str, key_version: str = DEFAULT_KEY_VERSION) -> str:
-    return SignatureHeader(ALGORITHM, key_version, signature_value).render()
+    """``SignatureHeader(ALGORITHM, key_version, signature_value).render()``, formatted
+    directly (signed on every answer and notification)."""
+    return f"algorithm={ALGORITHM},keyVersion={key_version},signature={signature_value}"
 
 
 def parse_signature_header(header: str) -> SignatureHeader:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import functools
 import json
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import orjson
@@ -36,8 +36,7 @@ NOT_ACKNOWLEDGED = "not acknowledged: expected HTTP 2xx with result.resultStatus
 TOO_LONG = f"not acknowledged: the answer is longer than {MAX_RESPONSE_BYTES} bytes"
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):  # a tuple: a third of a frozen dataclass's cost to make
     http_status: int | None
     latency_ms: int
     response_excerpt: str | None

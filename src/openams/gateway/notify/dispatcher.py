@@ -33,7 +33,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import groupby, islice
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -440,8 +440,7 @@ def _crashed(job: Job, exc: Exception) -> _Outcome:
     return _Outcome(job.notification, job.notification.attempts + 1, "delivery", failed)
 
 
-@dataclass(frozen=True, slots=True)
-class _Outcome:
+class _Outcome(NamedTuple):
     notification: ClaimedNotification
     number: int
     kind: str

@@ -28,7 +28,7 @@ import time
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import cast
+from typing import NamedTuple, cast
 from urllib.parse import quote, urlsplit
 
 import httptools
@@ -69,8 +69,7 @@ class UnreadableAnswer(ValueError):
     """A compressed answer that does not decompress, or an unknown content-encoding."""
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
     status: int
     #: Up to ``limit`` bytes of the (decoded) body.
     body: bytes
@@ -410,5 +409,5 @@ def _prepared(url: str) -> tuple[tuple[str, str, int], str]:
 
 
 def _request_bytes(head: str, headers: dict[str, str], body: bytes) -> bytes:
-    lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    lines = "".join([f"{name}: {value}\r\n" for name, value in headers.items()])
     return f"{head}{lines}content-length: {len(body)}\r\n\r\n".encode("latin-1") + body
