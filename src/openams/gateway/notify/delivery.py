@@ -36,7 +36,7 @@ NOT_ACKNOWLEDGED = "not acknowledged: expected HTTP 2xx with result.resultStatus
 TOO_LONG = f"not acknowledged: the answer is longer than {MAX_RESPONSE_BYTES} bytes"
 
 
-class Result(NamedTuple):  # a tuple: a third of a frozen dataclass's cost to make
+class Result(NamedTuple):  # a tuple: cheaper to make than a frozen dataclass
     http_status: int | None
     latency_ms: int
     response_excerpt: str | None
