@@ -18,7 +18,7 @@ second of the dispatcher's process is printed beside it, and the dispatcher's ow
 signatures timed where it makes them: ``signature_us`` each, ``other_us`` (the rest of
 the process's CPU per acknowledged notification) and ``signature_share`` (their share
 of that CPU), which move less with the machine's speed than the bound's ratio does.
-On PostgreSQL the filled outbox is analyzed before the drain (``analyze``). Reproduce::
+Reproduce::
 
     .venv/bin/python bench/bench_notifications.py --count 2000 --runs 3
     .venv/bin/python bench/bench_notifications.py --count 2000 --runs 3 \\
@@ -221,18 +221,6 @@ def fill_outbox(gateway: Gateway, count: int, url: str, start: int = 0) -> str:
     return client_id
 
 
-def analyze(gateway: Gateway) -> None:
-    """PostgreSQL: statistics for the outbox as filled, as autovacuum gathers them within
-    a minute of such growth. Without them the planner takes the fresh table for empty
-    and every claim sorts all the pending rows (about 35 ms a claim at 40,000; 4 ms
-    with them): a bench that drains seconds after a bulk fill would measure that instead
-    of the dispatcher (docs/decisions.md, "The outbox's statistics")."""
-    if gateway.engine.dialect.name == "postgresql":
-        with gateway.engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE notifications, merchants")
-            conn.commit()
-
-
 def delivered_rows(gateway: Gateway) -> int:
     with gateway.engine.connect() as conn:
         return int(
@@ -269,7 +257,6 @@ def one_dispatcher(args: argparse.Namespace, profile: Path | None) -> dict[str, 
         try:
             for part in range(args.merchants):  # the count shared out among them
                 fill_outbox(gateway, args.count // args.merchants, merchant.url, start=part)
-            analyze(gateway)
             options: dict[str, Any] = {}
             if args.concurrency:
                 options["concurrency"] = args.concurrency
@@ -424,7 +411,6 @@ def several_dispatchers(args: argparse.Namespace, how_many: int) -> dict[str, An
         gateway = build_gateway(settings)
         try:
             fill_outbox(gateway, args.count, merchant.url)
-            analyze(gateway)
             deadline = time.monotonic() + 600
             with workers(url, key_file, how_many, Path(tmp) / "workers.log"):
                 while delivered_rows(gateway) < args.count and time.monotonic() < deadline:
