@@ -7,6 +7,7 @@ import re
 from urllib.parse import quote
 
 import httpx
+from playwright.sync_api import Route
 
 from tests.ams_client import AmsClient
 from tests.cashier.conftest import Browsing
@@ -90,6 +91,13 @@ def test_scanning_a_payment_code_opens_the_wallet_login(ams: AmsClient, http: ht
     assert 'data-testid="login"' in login.text and 'name="mode" value="scan"' in login.text
 
 
+def serve_without_refresh(route: Route) -> None:
+    response = route.fetch()
+    body = response.text()
+    assert 'http-equiv="refresh"' in body
+    route.fulfill(response=response, body=body.replace('http-equiv="refresh"', "data-held"))
+
+
 def test_scanner_pages_fit_a_phone_and_a_desktop(
     ams: AmsClient, browsing: Browsing, base_url: str
 ) -> None:
@@ -97,12 +105,16 @@ def test_scanner_pages_fit_a_phone_and_a_desktop(
     first page, in Chromium (each screenshot checks both widths)."""
     value = code_value(pay(ams, terminal="WEB"))
     page = browsing.phone()
-    page.route(re.compile(r"/code/"), lambda route: route.abort())  # hold the wallet frame
+    # Hold the wallet frame: its meta refresh opens the link after a second, and an
+    # aborted navigation would still replace the page (with Chromium's error page) while
+    # it is being measured. Served without the refresh, it stays.
+    page.route(re.compile(r"/wallet/open\?"), serve_without_refresh)
     page.goto(f"{base_url}/wallet/scan")
     browsing.shot(page, "wallet-scan")
     page.get_by_test_id("scan-code").fill(value)
     page.get_by_test_id("scan-open").click()
     assert page.get_by_test_id("open-url").inner_text() == value
     browsing.shot(page, "wallet-open")
+    assert "/wallet/open?" in page.url  # measured the wallet frame, not what replaced it
     page.goto(f"{base_url}/wallet/paycode")
     browsing.shot(page, "wallet-paycode-start")
