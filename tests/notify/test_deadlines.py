@@ -116,3 +116,17 @@ def test_a_bound_needs_a_task() -> None:
     deadlines = Deadlines(SECONDS)
     with pytest.raises(RuntimeError), deadlines.bound():
         pass
+
+
+def test_what_ended_leaves_the_queue_at_once() -> None:
+    """The queue holds what is in flight (and what ended behind an older attempt still
+    running), not every attempt of the last ``seconds``."""
+
+    async def main() -> None:
+        deadlines = Deadlines(60)
+        for _ in range(100):
+            with deadlines.bound():
+                await asyncio.sleep(0)
+        assert len(deadlines._running) == 0
+
+    run(main())

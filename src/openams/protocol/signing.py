@@ -133,15 +133,16 @@ class SignatureHeader:
     signature: str
 
     def render(self) -> str:
-        return (
-            f"algorithm={self.algorithm},keyVersion={self.key_version},signature={self.signature}"
-        )
+        return _render(self.algorithm, self.key_version, self.signature)
+
+
+def _render(algorithm: str, key_version: str, signature: str) -> str:
+    return f"algorithm={algorithm},keyVersion={key_version},signature={signature}"
 
 
 def build_signature_header(signature_value: str, key_version: str = DEFAULT_KEY_VERSION) -> str:
-    """``SignatureHeader(ALGORITHM, key_version, signature_value).render()``, formatted
-    directly (signed on every answer and notification)."""
-    return f"algorithm={ALGORITHM},keyVersion={key_version},signature={signature_value}"
+    # formatted without a SignatureHeader in between: made on every answer and notification
+    return _render(ALGORITHM, key_version, signature_value)
 
 
 def parse_signature_header(header: str) -> SignatureHeader:

@@ -21,21 +21,21 @@ from types import TracebackType
 class _Bound:
     """One attempt's deadline: entered around the attempt (``with deadlines.bound():``)."""
 
-    __slots__ = ("_owner", "at", "cancelling", "expired", "running", "task")
+    __slots__ = ("_owner", "at", "cancelling", "expired", "task")
 
     def __init__(self, owner: Deadlines) -> None:
         self._owner = owner
         self.at = 0.0
+        #: The bounded task while the bound is entered (None before and after).
         self.task: asyncio.Task[object] | None = None
         self.cancelling = 0
-        self.running = False
         self.expired = False
 
     def __enter__(self) -> _Bound:
         task = asyncio.current_task()
         if task is None:
             raise RuntimeError("a deadline bounds a task")
-        self.task, self.cancelling, self.running = task, task.cancelling(), True
+        self.task, self.cancelling = task, task.cancelling()
         self._owner._start(self)
         return self
 
@@ -45,7 +45,6 @@ class _Bound:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.running = False
         task, self.task = self.task, None
         self._owner._ended()
         # our cancellation, unless someone else cancelled the task too
@@ -84,7 +83,7 @@ class Deadlines:
 
     def _ended(self) -> None:
         running = self._running
-        while running and not running[0].running:
+        while running and running[0].task is None:
             running.popleft()  # what ended in order leaves at once: the queue stays short
 
     def _expire(self) -> None:
@@ -92,9 +91,9 @@ class Deadlines:
         loop = asyncio.get_running_loop()
         now = loop.time()
         running = self._running
-        while running and (not running[0].running or running[0].at <= now):
+        while running and (running[0].task is None or running[0].at <= now):
             bound = running.popleft()
-            if bound.running and bound.task is not None:
+            if bound.task is not None:
                 bound.expired = True
                 bound.task.cancel()
         if running:

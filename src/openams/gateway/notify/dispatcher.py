@@ -407,14 +407,11 @@ class Dispatcher:
         real_now = self.clock()
         records: list[tuple[ClaimedNotification, DeliveryAttempt]] = []
         rows: list[DeliveryAttempt] = []
-        nows: dict[str, int] = {}
         for outcome in outcomes:
             notification, result = outcome.notification, outcome.result
-            # on the merchant's clock, as its notification's schedule is
-            now = nows.get(notification.client_id)
-            if now is None:
-                offset = uow.merchants.clock_offset(notification.client_id)
-                now = nows[notification.client_id] = real_now + offset
+            # on the merchant's clock, as its notification's schedule is (the repository
+            # reads each merchant's offset once per unit of work)
+            now = real_now + uow.merchants.clock_offset(notification.client_id)
             record = _attempt_row(notification, outcome.number, outcome.kind, result, now)
             rows.append(record)
             if outcome.duplicate is not None:
