@@ -70,10 +70,10 @@ DEFAULT_BATCH = 100
 #: it decides nothing is left).
 DRAIN_SWEEP_SECONDS = 0.5
 #: Claimed and held (in flight or queued) at most this many times ``concurrency``.
-CLAIM_AHEAD = 16
+CLAIM_AHEAD = 32
 #: Ended attempts are recorded once this many times ``concurrency`` have ended (or
 #: sooner, when a claim is due anyway).
-RECORD_BATCH = 8
+RECORD_BATCH = 16
 #: Attempts signed ahead of their start, per merchant queue, at most: when fewer than
 #: half of the next ones are signed, they all are, in one go. RSA signatures made one
 #: after another cost the core less than each made between the HTTP and bookkeeping work
