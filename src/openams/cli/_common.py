@@ -98,15 +98,20 @@ def log_config() -> dict[str, Any]:
 
     from uvicorn.config import LOGGING_CONFIG
 
-    from openams.cli.line_batches import LineBatchHandler
+    from openams.cli.line_batches import CallLineFormatter, LineBatchHandler
     from openams.gateway.web.api.recorder import CALLS_LOGGER
 
     config = copy.deepcopy(LOGGING_CONFIG)
     config["loggers"]["openams"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     # The per-call lines come in batches from the request log's writer: written per batch.
+    config["formatters"]["calls"] = {
+        **config["formatters"]["default"],
+        "()": f"{CallLineFormatter.__module__}.{CallLineFormatter.__name__}",
+    }
     config["handlers"]["calls"] = {
         **config["handlers"]["default"],
         "class": f"{LineBatchHandler.__module__}.{LineBatchHandler.__name__}",
+        "formatter": "calls",
     }
     config["loggers"][CALLS_LOGGER] = {"handlers": ["calls"], "level": "INFO", "propagate": False}
     return config

@@ -6,13 +6,14 @@ import json
 import logging
 import subprocess
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from openams.gateway.app import Gateway
-from openams.gateway.domain.request_log import LogEntry, LogQuery
-from openams.gateway.services.request_log import as_curl, entry_view
+from openams.gateway.domain.request_log import Exchange, LogEntry, LogQuery
+from openams.gateway.services.request_log import as_curl, entry_from, entry_view
 from tests.ams_client import AmsClient, AmsReply
 from tests.gateway.integration.card_payloads import VISA, card_meta, card_pay_body
 from tests.gateway.integration.payloads import new_id, pay_body, session_body
@@ -118,6 +119,53 @@ def test_every_api_call_is_logged_once_with_its_bodies_and_ids(
         "inquiryPayment",
         "refund",
     ]
+
+
+def test_the_log_reads_an_answer_as_built_which_is_what_was_sent(
+    ams: AmsClient, gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer takes an answer's result and ids from the dict the answer was encoded
+    from (no second parse of the bytes): that dict must be exactly what went out."""
+    seen: list[Exchange] = []
+    record = gateway.recorder.record
+
+    def keep(exchange: Exchange) -> None:
+        seen.append(exchange)
+        record(exchange)
+
+    monkeypatch.setattr(gateway.recorder, "record", keep)
+    paid = ams.call("payments/pay", pay_body())
+    ams.call("payments/inquiryPayment", {"paymentId": paid.body["paymentId"]})
+    ams.call("payments/inquiryPayment", {"paymentId": "NO_SUCH_PAYMENT"})
+    assert len(seen) == 3
+    for exchange in seen:
+        assert exchange.response is not None
+        assert json.loads(exchange.response_body) == exchange.response
+    entry = _only(gateway, "payments/pay")
+    assert entry.payment_id == paid.body["paymentId"]
+    assert entry.result_code == "PAYMENT_IN_PROCESS"
+
+
+def test_an_answer_known_only_as_bytes_is_read_from_them() -> None:
+    exchange = Exchange(
+        received_at=0,
+        path="/ams/api/v1/payments/inquiryPayment",
+        headers=[(b"client-id", b"SANDBOX_BYTES")],
+        request_body=b"{}",
+        http_status=200,
+        response_headers={},
+        response_body=b'{"result":{"resultStatus":"F","resultCode":"ORDER_NOT_EXIST"},'
+        b'"paymentId":"P1"}',
+        latency_us=1,
+    )
+    entry = entry_from(exchange)
+    assert (entry.result_status, entry.result_code, entry.payment_id) == (
+        "F",
+        "ORDER_NOT_EXIST",
+        "P1",
+    )
+    built = entry_from(replace(exchange, response={"result": {"resultCode": "SUCCESS"}}))
+    assert (built.result_status, built.result_code, built.payment_id) == (None, "SUCCESS", None)
 
 
 def test_a_refused_signature_is_logged_under_the_claimed_client_id(

@@ -98,3 +98,33 @@ def test_the_recorder_writes_its_lines_out_after_each_batch() -> None:
         lines == ["/ams/api/v1/payments/inquiryPayment client=SANDBOX_LINES S SUCCESS 1.0 ms"] * 2
     )
     assert stream.writes == 1
+
+
+@pytest.mark.parametrize("use_colors", [False, True])
+def test_a_call_line_reads_as_uvicorns_default_format_does(use_colors: bool) -> None:
+    from uvicorn.logging import DefaultFormatter
+
+    from openams.cli.line_batches import CallLineFormatter
+
+    fmt = "%(levelprefix)s %(message)s"
+    ours, uvicorns = (
+        kind(fmt, use_colors=use_colors) for kind in (CallLineFormatter, DefaultFormatter)
+    )
+    for level in (logging.INFO, logging.WARNING, logging.ERROR):
+        arguments = ("/ams/api/v1/payments/pay", "SANDBOX_X", 1.25)
+        made = [
+            logging.LogRecord("calls", level, __file__, 1, "%s client=%s %.1f ms", arguments, None)
+            for _ in range(2)
+        ]
+        assert ours.format(made[0]) == uvicorns.format(made[1])
+
+
+def test_the_serve_command_formats_the_call_lines_without_copying_records() -> None:
+    from openams.cli._common import log_config
+    from openams.gateway.web.api.recorder import CALLS_LOGGER
+
+    config = log_config()
+    (handler,) = config["loggers"][CALLS_LOGGER]["handlers"]
+    formatter = config["formatters"][config["handlers"][handler]["formatter"]]
+    assert formatter["()"] == "openams.cli.line_batches.CallLineFormatter"
+    assert formatter["fmt"] == config["formatters"]["default"]["fmt"]

@@ -7,6 +7,7 @@ decoded, the card data scrubbed, the request ids and the result picked out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 #: The request ids a log entry is found by, wire name -> attribute.
 REQUEST_ID_FIELDS = {
@@ -37,6 +38,9 @@ class Exchange:
     #: The key version whose signature verified; None when the request was not
     #: authenticated (refused before or at the signature check).
     verified_key_version: str | None = None
+    #: The answer as the gateway built it, before ``response_body`` encoded it; None:
+    #: read from ``response_body``. Read only.
+    response: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,7 +97,9 @@ def entry_from(exchange: Exchange) -> LogEntry:
     claimed = headers.get("client-id", "")
     client_id = (claimed if isinstance(claimed, str) else claimed[0]).strip()[:MAX_CLIENT_ID]
     request_text, request = _request_body(exchange.request_body)
-    response = _parsed(exchange.response_body) or {}
+    response = exchange.response
+    if response is None:
+        response = _parsed(exchange.response_body) or {}
     result = response.get("result") if isinstance(response.get("result"), dict) else {}
     ids: dict[str, str | None] = {}
     for wire, name in REQUEST_ID_FIELDS.items():

@@ -32,6 +32,9 @@ class SignedAnswer:
 
     raw: bytes
     headers: dict[str, str]
+    #: What ``raw`` encodes (the request log reads its result and ids here instead of
+    #: parsing ``raw`` again); None when only the bytes are known.
+    body: dict[str, Any] | None = None
 
     def response(self) -> Response:
         response = Response(self.raw, status_code=200, headers=self.headers)
@@ -64,7 +67,7 @@ class ResponseSigner:
 
     def answer(self, path: str, client_id: str, body: dict[str, Any]) -> SignedAnswer:
         raw = encode_body(body)
-        return SignedAnswer(raw, self.headers(path, client_id, raw))
+        return SignedAnswer(raw, self.headers(path, client_id, raw), body)
 
     def response(self, path: str, client_id: str, body: dict[str, Any]) -> Response:
         return self.answer(path, client_id, body).response()

@@ -176,6 +176,7 @@ class AmsApi:
                     http_status=200,
                     response_headers=answer.headers,
                     response_body=answer.raw,
+                    response=answer.body,
                     latency_us=(time.perf_counter_ns() - started) // 1000,
                     verified_key_version=seen.key_version,
                 )
