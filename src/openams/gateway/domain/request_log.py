@@ -38,9 +38,19 @@ class Exchange:
     #: The key version whose signature verified; None when the request was not
     #: authenticated (refused before or at the signature check).
     verified_key_version: str | None = None
-    #: The answer as the gateway built it, before ``response_body`` encoded it; None:
-    #: read from ``response_body``. Read only.
+    #: What the log reads of the answer (:func:`answer_fields`), taken from the dict the
+    #: gateway encoded into ``response_body``; None: read from ``response_body``.
     response: dict[str, Any] | None = None
+
+
+def answer_fields(answer: dict[str, Any]) -> dict[str, Any]:
+    """The parts of an answer the log reads (its result and request ids): all an exchange
+    keeps of the answer's dict while it waits in the recorder's queue (the whole dict of a
+    pay's answer is about 4 KB of objects; its bytes are kept anyway)."""
+    kept = {wire: answer[wire] for wire in REQUEST_ID_FIELDS if wire in answer}
+    if "result" in answer:
+        kept["result"] = answer["result"]
+    return kept
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from openams.gateway.domain.errors import DomainError
 from openams.gateway.domain.merchant import Merchant
-from openams.gateway.domain.request_log import Exchange
+from openams.gateway.domain.request_log import Exchange, answer_fields
 from openams.gateway.waiting import FreedLater, WouldWait, no_waiting, take_batch_commit
 from openams.gateway.web.api.auth import Authenticator, authenticate
 from openams.gateway.web.api.envelope import ResponseSigner, SignedAnswer
@@ -176,7 +176,7 @@ class AmsApi:
                     http_status=200,
                     response_headers=answer.headers,
                     response_body=answer.raw,
-                    response=answer.body,
+                    response=None if answer.body is None else answer_fields(answer.body),
                     latency_us=(time.perf_counter_ns() - started) // 1000,
                     verified_key_version=seen.key_version,
                 )
