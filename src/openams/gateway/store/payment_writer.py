@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import operator
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,12 +47,22 @@ from openams.gateway.waiting import WouldWait, joined_batch, may_batch, may_wait
 log = logging.getLogger("openams.gateway.store")
 T = TypeVar("T")
 
-_COMPILED: dict[tuple[str, tuple[str, ...]], str] = {}
+
+@dataclass(frozen=True, slots=True)
+class _Insert:
+    """The statement's text with positional parameters, and what makes its parameters
+    of a row's dict: a tuple in the statement's order. sqlite3 binding 30 named
+    parameters from a dict took 8.1 µs, from a tuple 4.4."""
+
+    sql: str
+    parameters: Callable[[dict[str, Any]], tuple[Any, ...]]
 
 
-def _insert_sql(engine: Engine, columns: tuple[str, ...]) -> str:
-    """The statement's text with named parameters (the row's dict binds as it is);
-    compiled once per database kind."""
+_COMPILED: dict[tuple[str, tuple[str, ...]], _Insert] = {}
+
+
+def _insert_for(engine: Engine, columns: tuple[str, ...]) -> _Insert:
+    """Compiled once per database kind and set of columns."""
     key = (engine.dialect.name, columns)
     found = _COMPILED.get(key)
     if found is None:
@@ -59,18 +70,22 @@ def _insert_sql(engine: Engine, columns: tuple[str, ...]) -> str:
     return found
 
 
-def _compile(engine: Engine, columns: tuple[str, ...]) -> str:
+def _compile(engine: Engine, columns: tuple[str, ...]) -> _Insert:
     if is_sqlite(engine):
-        module, dialect = sqlite, sqlite.dialect(paramstyle="named")
+        module, dialect = sqlite, sqlite.dialect(paramstyle="qmark")
     else:
-        module, dialect = postgresql, engine.dialect  # psycopg: %(name)s
+        module, dialect = postgresql, postgresql.psycopg.dialect(paramstyle="format")
     stmt = (
         module.insert(payments)
         .values({name: bindparam(name) for name in columns})
         .on_conflict_do_nothing()
         .returning(payments.c.payment_id)
     )
-    return str(stmt.compile(dialect=dialect))
+    compiled = stmt.compile(dialect=dialect)
+    order = tuple(compiled.positiontup or ())  # the table's column order, not the row's
+    if sorted(order) != sorted(columns):
+        raise RuntimeError(f"the insert binds {order}, not {columns}")
+    return _Insert(str(compiled), operator.itemgetter(*order))
 
 
 @dataclass(slots=True)
@@ -111,8 +126,9 @@ class NewPaymentWriter:
     def insert_new(self, payment: Payment) -> bool:
         """Insert and commit unless the payment's (client id, paymentRequestId) exists;
         True when this call stored it."""
-        params = payment_row(payment)
-        sql = _insert_sql(self._engine, tuple(params))
+        row = payment_row(payment)
+        statement = _insert_for(self._engine, tuple(row))
+        sql, params = statement.sql, statement.parameters(row)
         if self._sqlite and may_batch():
             return self._insert_batched(sql, params)
         insert = self._insert_sqlite if self._sqlite else self._insert_postgresql
