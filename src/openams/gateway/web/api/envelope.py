@@ -33,8 +33,8 @@ class SignedAnswer:
     raw: bytes
     headers: dict[str, str]
     #: What ``raw`` encodes (the request log reads its result and ids here instead of
-    #: parsing ``raw`` again); None when only the bytes are known.
-    body: dict[str, Any] | None = None
+    #: parsing ``raw`` again).
+    body: dict[str, Any]
 
     def response(self) -> Response:
         response = Response(self.raw, status_code=200, headers=self.headers)

@@ -176,7 +176,7 @@ class AmsApi:
                     http_status=200,
                     response_headers=answer.headers,
                     response_body=answer.raw,
-                    response=None if answer.body is None else answer_fields(answer.body),
+                    response=answer_fields(answer.body),
                     latency_us=(time.perf_counter_ns() - started) // 1000,
                     verified_key_version=seen.key_version,
                 )
