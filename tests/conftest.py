@@ -27,6 +27,7 @@ from openams.gateway.settings import Settings
 from openams.gateway.store.engine import make_engine, normalize_url
 from openams.gateway.store.migrate import upgrade
 from openams.protocol.keys import KeyPair, generate_key_pair
+from tests import transport_origin
 from tests.ams_client import AmsClient
 from tests.live_server import live_server
 
@@ -42,6 +43,15 @@ XDIST_GROUPS = {"tests/official/": "official"}
 #: OPENAMS_TEST_DATABASE_URL set (`.ci/run`'s PostgreSQL pass) only the tests that use one
 #: of them run: the others never reach PostgreSQL, and the SQLite pass ran them already.
 DATABASE_FIXTURES = frozenset({"database_url", "official_database_url", "openams_settings"})
+
+transport_origin.install()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """An unclosed asyncio transport's warning names the test that opened it."""
+    transport_origin.running(item.nodeid)
+    yield
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
