@@ -73,7 +73,10 @@ def test_the_recorder_writes_its_lines_out_after_each_batch() -> None:
     calls = logging.getLogger(CALLS_LOGGER)
     kept = calls.handlers[:], calls.propagate, calls.level
     calls.handlers[:] = [LineBatchHandler(stream)]
-    calls.propagate, calls.level = False, logging.INFO
+    # setLevel, not the attribute: it also clears the loggers' cached isEnabledFor
+    # answers (one an earlier test left for this logger at WARNING would drop the lines)
+    calls.propagate = False
+    calls.setLevel(logging.INFO)
     recorder = RequestRecorder(None)
     try:
         for number in range(2):
@@ -93,7 +96,8 @@ def test_the_recorder_writes_its_lines_out_after_each_batch() -> None:
         lines = stream.getvalue().splitlines()
     finally:
         recorder.close()
-        calls.handlers[:], calls.propagate, calls.level = kept
+        calls.handlers[:], calls.propagate = kept[0], kept[1]
+        calls.setLevel(kept[2])
     assert (
         lines == ["/ams/api/v1/payments/inquiryPayment client=SANDBOX_LINES S SUCCESS 1.0 ms"] * 2
     )
